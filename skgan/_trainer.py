@@ -1,0 +1,140 @@
+"""The skorch training net shared by every GAN kind.
+
+:class:`GANTrainer` owns the generator (skorch's ``module``), the
+discriminator and one optimizer for each, and replaces skorch's single
+``train_step`` by an adversarial step chosen by ``objective``. Everything
+else (epochs, history, callbacks, progress bar, device handling, param
+routing with ``__``) is skorch's. A new GAN kind adds a step function to
+``OBJECTIVES``, never a second loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
+
+#: Per-batch values every objective reports; their epoch means land in history.
+STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
+
+
+def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One alternating D / G update with the non-saturating BCE loss."""
+    generator, discriminator = net.module_, net.discriminator_
+    z = torch.randn(len(real), net.latent_dim, device=real.device)
+    fake = generator(z)
+
+    logit_real = discriminator(real)
+    logit_fake = discriminator(fake.detach())
+    loss_d = net.criterion_(logit_real, torch.ones_like(logit_real)) + net.criterion_(
+        logit_fake, torch.zeros_like(logit_fake)
+    )
+    net.optimizer_d_.zero_grad(set_to_none=True)
+    loss_d.backward()
+    net.optimizer_d_.step()
+
+    # D's weights get no gradient in the G step: only G's are updated there.
+    discriminator.requires_grad_(False)
+    logit_gen = discriminator(fake)
+    loss_g = net.criterion_(logit_gen, torch.ones_like(logit_gen))
+    net.optimizer_.zero_grad(set_to_none=True)
+    loss_g.backward()
+    net.optimizer_.step()
+    discriminator.requires_grad_(True)
+
+    return {
+        "loss_d": loss_d.detach(),
+        "loss_g": loss_g.detach(),
+        "d_real": torch.sigmoid(logit_real.detach()).mean(),
+        "d_fake": torch.sigmoid(logit_fake.detach()).mean(),
+    }
+
+
+OBJECTIVES = {"dcgan": _dcgan_step}
+
+
+class EpochMeans(Callback):
+    """Record each ``STEP_KEYS`` value's batch-size-weighted mean over the epoch."""
+
+    def on_epoch_end(self, net, **kwargs):
+        batches = net.history[-1, "batches"]
+        sizes = [batch["train_batch_size"] for batch in batches]
+        for key in STEP_KEYS:
+            values = [batch[key] for batch in batches]
+            net.history.record(key, float(np.average(values, weights=sizes)))
+
+
+class GANTrainer(NeuralNet):
+    """skorch net that trains a generator against a discriminator.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The generator (skorch's main module, so ``module__*`` routes to it).
+    discriminator : torch.nn.Module
+        The discriminator; ``discriminator__*`` routes to it.
+    latent_dim : int
+        Length of the noise vector fed to the generator.
+    objective : str, default="dcgan"
+        Key into ``OBJECTIVES``: the adversarial step to run per batch.
+    optimizer_d : type, default=torch.optim.Adam
+        Discriminator optimizer; ``optimizer_d__*`` routes to it. Set
+        ``optimizer_d__lr`` explicitly: skorch otherwise injects ``lr``.
+    **kwargs
+        Everything :class:`skorch.NeuralNet` takes. ``X`` passed to ``fit``
+        is a tensor of raw samples that ``iterator_train`` turns into batches
+        of images (see :class:`skgan._images.ImageBatches`).
+    """
+
+    def __init__(
+        self,
+        module,
+        discriminator,
+        *args,
+        latent_dim,
+        objective="dcgan",
+        optimizer_d=torch.optim.Adam,
+        **kwargs,
+    ):
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.objective = objective
+        self.optimizer_d = optimizer_d
+        super().__init__(module, *args, **kwargs)
+
+    def get_default_callbacks(self):
+        callbacks = [("epoch_timer", EpochTimer()), ("epoch_means", EpochMeans())]
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(STEP_KEYS))))
+        return callbacks + [("print_log", PrintLog())]
+
+    def initialize_module(self):
+        super().initialize_module()
+        params = self.get_params_for("discriminator")
+        self.discriminator_ = self.initialized_instance(self.discriminator, params)
+        return self
+
+    def initialize_optimizer(self, *_, **__):
+        for name, module in (("optimizer", self.module_), ("optimizer_d", self.discriminator_)):
+            args, kwargs = self.get_params_for_optimizer(name, module.named_parameters())
+            setattr(self, name + "_", getattr(self, name)(*args, **kwargs))
+        return self
+
+    def get_dataset(self, X, y=None):
+        return X
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        return OBJECTIVES[self.objective](self, batch)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            for key in STEP_KEYS:
+                self.history.record_batch(key, step[key].item())
+            self.history.record_batch(prefix + "_batch_size", len(batch))
+            self.notify("on_batch_end", batch=batch, training=training, **step)

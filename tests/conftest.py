@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from skgan import GANFeatureExtractor
+
+MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+
+#: Small, fast networks for tests: 8 x 8 digits, one or two epochs.
+TINY = dict(width=8, latent_dim=8, batch_size=32, n_epochs=1, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """300 sklearn digits as (n, 8, 8) floats in 0..16 and their labels."""
+    X, y = load_digits(return_X_y=True)
+    return X[:300].reshape(-1, 8, 8), y[:300]
+
+
+@pytest.fixture(scope="session")
+def fitted(digits):
+    """A tiny extractor fitted on the digits (do not mutate)."""
+    return GANFeatureExtractor(**TINY).fit(digits[0])
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.svm import LinearSVC
+
+from skgan.evaluation import (
+    LBFGSLinearSVC,
+    _signed_targets,
+    balanced_draw,
+    linear_probe,
+    squared_hinge_objective,
+)
+
+
+@pytest.fixture(scope="module")
+def scaled_digits():
+    X, y = load_digits(return_X_y=True)
+    return (X - X.mean(0)) / (X.std(0) + 1e-9), y
+
+
+@pytest.mark.parametrize("C", [1e-3, 0.1])
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_lbfgs_solves_linearsvc_objective(scaled_digits, C, n_classes):
+    X, y = scaled_digits
+    keep = y < n_classes
+    X, y = X[keep][:600], y[keep][:600]
+    ours = LBFGSLinearSVC(C=C, tol=1e-9, max_iter=3000, dtype="float64").fit(X, y)
+    ref = LinearSVC(C=C, tol=1e-8, max_iter=100000).fit(X, y)
+    assert ours.coef_.shape == ref.coef_.shape
+    signed = _signed_targets(np.searchsorted(ref.classes_, y), n_classes)
+    ours_obj = squared_hinge_objective(ours.coef_, ours.intercept_, X, signed, C)
+    ref_obj = squared_hinge_objective(ref.coef_, ref.intercept_, X, signed, C)
+    np.testing.assert_allclose(ours_obj, ref_obj, rtol=1e-5)
+    assert (ours.predict(X) == ref.predict(X)).mean() > 0.99
+
+
+def test_lbfgs_rejects_bad_input():
+    with pytest.raises(ValueError, match="2 classes"):
+        LBFGSLinearSVC().fit(np.ones((3, 2)), [1, 1, 1])
+    with pytest.raises(ValueError, match="C"):
+        LBFGSLinearSVC(C=0).fit(np.ones((3, 2)), [0, 1, 1])
+
+
+def test_balanced_draw_takes_distinct_samples_per_class():
+    y = np.repeat(np.arange(4), [5, 6, 7, 8])
+    index = balanced_draw(y, 5, random_state=0)
+    assert len(set(index)) == 20
+    np.testing.assert_array_equal(np.bincount(y[index]), [5, 5, 5, 5])
+    with pytest.raises(ValueError, match="class 0 has 5 samples; 6"):
+        balanced_draw(y, 6)
+
+
+def test_linear_probe_reports_draws_and_uses_all_labels_once(scaled_digits):
+    X, y = scaled_digits
+    few = linear_probe(X[:1000], y[:1000], X[1000:], y[1000:], 50, n_draws=3, random_state=0)
+    assert len(few["scores"]) == 3 and few["n_labels"] == 50
+    assert 0.5 < few["mean"] < 1.0 and few["std"] >= 0
+    full = linear_probe(
+        X[:1000], y[:1000], X[1000:], y[1000:], 1000, random_state=0, make_svm=LinearSVC
+    )
+    assert len(full["scores"]) == 1 and full["mean"] > few["mean"]

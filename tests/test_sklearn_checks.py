@@ -1,0 +1,16 @@
+from conftest import TINY
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgan import GANFeatureExtractor
+
+
+@parametrize_with_checks(
+    [
+        GANFeatureExtractor(**{**TINY, "width": 4, "latent_dim": 4, "batch_size": 16}),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "tap": "conv", "pooling": "avg"}
+        ),
+    ]
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

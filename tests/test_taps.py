@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+import torch
+
+from skgan._images import ImageBatches, ImageLayout
+from skgan._nets import build_dcgan
+from skgan._taps import (
+    discriminator_features,
+    feature_names,
+    set_population_statistics,
+    tap_layout,
+)
+
+
+@pytest.fixture
+def network_and_data():
+    torch.manual_seed(0)
+    _, discriminator = build_dcgan(channels=1, side=16, width=4, latent_dim=2)
+    data = torch.rand(50, 144)
+    layout = ImageLayout(144, (1, 12, 12), (0.0, 1.0))
+    return discriminator, data, layout
+
+
+def test_population_statistics_are_exact_training_set_moments(network_and_data):
+    discriminator, data, layout = network_and_data
+    set_population_statistics(discriminator, ImageBatches(data, layout, batch_size=7))
+    with torch.no_grad():
+        h = discriminator.blocks.d1.conv(discriminator.blocks.d0(layout.to_model(data)))
+    bn = discriminator.blocks.d1.bn
+    torch.testing.assert_close(bn.running_mean, h.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        bn.running_var, h.var(dim=(0, 2, 3), unbiased=False), rtol=1e-4, atol=1e-6
+    )
+    assert not discriminator.training
+
+
+def test_features_do_not_depend_on_the_batch(network_and_data):
+    discriminator, data, layout = network_and_data
+    set_population_statistics(discriminator, ImageBatches(data, layout, batch_size=16))
+    images = layout.to_model(data)
+    with torch.no_grad():
+        whole = discriminator_features(discriminator, images, [0, 1], "activation", 4, "max")
+        one = discriminator_features(discriminator, images[:1], [0, 1], "activation", 4, "max")
+    torch.testing.assert_close(whole[:1], one)
+
+
+def test_taps_differ_and_follow_conv_bn_activation(network_and_data):
+    discriminator, data, layout = network_and_data
+    set_population_statistics(discriminator, ImageBatches(data, layout, batch_size=50))
+    images = layout.to_model(data)
+    with torch.no_grad():
+        taps = {
+            tap: discriminator_features(discriminator, images, [1], tap, 4, "avg")
+            for tap in ("conv", "batchnorm", "activation")
+        }
+    assert not torch.allclose(taps["conv"], taps["batchnorm"])
+    assert not torch.allclose(taps["batchnorm"], taps["activation"])
+    # Average pooling commutes with the affine batchnorm, so BN of pooled conv = pooled BN.
+    bn = discriminator.blocks.d1.bn
+    scale = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).repeat_interleave(16)
+    shift = bn.bias - bn.running_mean * bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    torch.testing.assert_close(
+        taps["conv"] * scale + shift.repeat_interleave(16), taps["batchnorm"], rtol=1e-4, atol=1e-5
+    )
+
+
+def test_first_block_batchnorm_tap_is_its_conv_output(network_and_data):
+    discriminator, data, layout = network_and_data
+    images = layout.to_model(data)
+    discriminator.eval()
+    with torch.no_grad():
+        conv = discriminator_features(discriminator, images, [0], "conv", 4, "max")
+        bn = discriminator_features(discriminator, images, [0], "batchnorm", 4, "max")
+    torch.testing.assert_close(conv, bn)
+
+
+def test_layout_and_names_count_every_feature(network_and_data):
+    discriminator, data, layout = network_and_data
+    layers = tap_layout(discriminator, side=16, layers=[0, 1], pool_size=4)
+    assert layers == [("d0", 4, 4), ("d1", 8, 4)]
+    assert tap_layout(discriminator, 16, [0, 1], pool_size=8) == [("d0", 4, 8), ("d1", 8, 4)]
+    names = feature_names(layers, "conv")
+    assert len(names) == (4 + 8) * 16
+    assert names[0] == "d0_conv_c000_r0_c0" and names[-1] == "d1_conv_c007_r3_c3"
+    with torch.no_grad():
+        out = discriminator_features(
+            discriminator.eval(), layout.to_model(data), [0, 1], "conv", 4, "max"
+        )
+    assert out.shape[1] == len(names)
+
+
+def test_max_pooling_takes_the_cell_maximum(network_and_data):
+    discriminator, data, layout = network_and_data
+    discriminator.eval()
+    images = layout.to_model(data[:2])
+    with torch.no_grad():
+        conv = discriminator.blocks.d0.conv(images)  # (2, 4, 8, 8)
+        pooled = discriminator_features(discriminator, images, [0], "conv", 4, "max")
+    expected = conv[:, 2, 2:4, 6:8].amax(dim=(1, 2))  # channel 2, grid row 1, column 3
+    index = 2 * 16 + 1 * 4 + 3
+    np.testing.assert_allclose(pooled[:, index].numpy(), expected.numpy(), rtol=1e-6)

@@ -1,0 +1,73 @@
+import torch
+
+from skgan._images import ImageBatches, ImageLayout
+from skgan._nets import build_dcgan
+from skgan._trainer import OBJECTIVES, STEP_KEYS, GANTrainer
+
+
+def make_trainer(**kwargs):
+    torch.manual_seed(0)
+    generator, discriminator = build_dcgan(1, 8, 4, 3)
+    params = dict(
+        latent_dim=3,
+        criterion=torch.nn.BCEWithLogitsLoss,
+        optimizer=torch.optim.Adam,
+        optimizer_d__lr=1e-3,
+        lr=1e-3,
+        max_epochs=2,
+        batch_size=10,
+        iterator_train=ImageBatches,
+        iterator_train__layout=ImageLayout(64, (1, 8, 8), (0.0, 1.0)),
+        iterator_train__shuffle=True,
+        train_split=None,
+        verbose=0,
+    )
+    return GANTrainer(generator, discriminator, **{**params, **kwargs})
+
+
+def test_fit_updates_both_networks_and_records_epoch_means():
+    trainer = make_trainer()
+    trainer.initialize()
+    g0 = [p.detach().clone() for p in trainer.module_.parameters()]
+    d0 = [p.detach().clone() for p in trainer.discriminator_.parameters()]
+    trainer.partial_fit(torch.rand(35, 64))
+    assert any(not torch.equal(a, b) for a, b in zip(g0, trainer.module_.parameters(), strict=True))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(d0, trainer.discriminator_.parameters(), strict=True)
+    )
+    assert len(trainer.history) == 2
+    batches = trainer.history[-1, "batches"]
+    assert [b["train_batch_size"] for b in batches] == [10, 10, 10, 5]
+    for key in STEP_KEYS:
+        mean = sum(b[key] * b["train_batch_size"] for b in batches) / 35
+        assert abs(trainer.history[-1, key] - mean) < 1e-9
+
+
+def test_each_optimizer_owns_only_its_network():
+    trainer = make_trainer().initialize()
+    g_params = {id(p) for g in trainer.optimizer_.param_groups for p in g["params"]}
+    d_params = {id(p) for g in trainer.optimizer_d_.param_groups for p in g["params"]}
+    assert g_params == {id(p) for p in trainer.module_.parameters()}
+    assert d_params == {id(p) for p in trainer.discriminator_.parameters()}
+
+
+def test_discriminator_learning_rate_can_differ_from_lr():
+    trainer = make_trainer(optimizer_d__lr=5e-4).initialize()
+    assert trainer.optimizer_.param_groups[0]["lr"] == 1e-3
+    assert trainer.optimizer_d_.param_groups[0]["lr"] == 5e-4
+
+
+def test_generator_step_leaves_discriminator_gradients_untouched():
+    trainer = make_trainer().initialize()
+    trainer._set_training(True)
+    step = OBJECTIVES["dcgan"](trainer, torch.rand(8, 1, 8, 8) * 2 - 1)
+    assert set(step) == set(STEP_KEYS)
+    assert all(p.requires_grad for p in trainer.discriminator_.parameters())
+    # D's gradients are those of its own step (zeroed before, not accumulated by G's step).
+    assert all(p.grad is not None for p in trainer.discriminator_.parameters())
+
+
+def test_param_routing_with_double_underscore():
+    trainer = make_trainer(discriminator__width=6, discriminator__channels=1, discriminator__side=8)
+    trainer.initialize()
+    assert trainer.discriminator_.blocks.d0.conv.out_channels == 6
