@@ -152,12 +152,12 @@ def markdown(payload: dict) -> str:
             std = f" ± {100 * result['std']:.2f}" if len(result["scores"]) > 1 else ""
             cells.append(f"{100 * result['mean']:.2f}{std}")
         ips = row.get("train_images_per_s")
-        lines.append(
-            f"| {name} | {row['n_features']} | "
-            + " | ".join(cells)
-            + f" | {row.get('fit_seconds', 0):.1f} | {f'{ips:.0f}' if ips else '-'}"
-            + f" | {row.get('transform_images_per_s') or 0:.0f} |"
-        )
+        timing = [
+            f"{row['fit_seconds']:.1f}" if "fit_seconds" in row else "-",
+            f"{ips:.0f}" if ips else "-",
+            f"{row['transform_images_per_s']:.0f}" if "transform_images_per_s" in row else "-",
+        ]
+        lines.append(f"| {name} | {row['n_features']} | " + " | ".join(cells + timing) + " |")
     v = payload["solver_check"]
     lines += [
         "",

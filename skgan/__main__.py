@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -22,6 +20,7 @@ from sklearn.svm import LinearSVC
 
 from . import GANFeatureExtractor
 from .datasets import load_mnist
+from .plotting import save_samples
 
 #: Per dataset: default epochs, training images, GAN width.
 PRESETS = {"digits": (40, None, 32), "mnist": (2, 10000, 64)}
@@ -39,17 +38,6 @@ def _data(args):
 
 def _svm_pipeline(*steps):
     return make_pipeline(*steps, StandardScaler(), LinearSVC(C=0.01))
-
-
-def save_grid(images: np.ndarray, data_range, path: Path, nrow: int = 8) -> None:
-    """Save images ``(n, H, W)`` or ``(n, C, H, W)`` as one PNG grid."""
-    from torchvision.utils import save_image
-
-    tensor = torch.as_tensor(images, dtype=torch.float32)
-    if tensor.ndim == 3:
-        tensor = tensor[:, None]
-    low, high = data_range
-    save_image((tensor - low) / (high - low), str(path), nrow=nrow, padding=1)
 
 
 def demo(args) -> None:
@@ -80,7 +68,7 @@ def demo(args) -> None:
     extractor = rows[-1][1][0]
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.dataset}_samples.png"
-    save_grid(extractor.sample(64, random_state=args.seed), extractor.data_range_, path)
+    save_samples(extractor, path, n=64, random_state=args.seed)
     print(f"generated digits: {path}")
 
 

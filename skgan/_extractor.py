@@ -33,8 +33,7 @@ from ._taps import (
 )
 from ._trainer import GANTrainer
 
-#: Samples per forward pass when reading features or drawing samples.
-READOUT_BATCH_SIZE = 512
+PRECISIONS = ("auto", "32", "bf16")
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -58,6 +57,42 @@ def resolve_device(device) -> torch.device:
     return resolved
 
 
+def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:
+    """``"bf16"`` -> bfloat16 autocast; ``"auto"`` -> bf16 on CUDA, float32 elsewhere."""
+    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
+    return torch.bfloat16 if use_bf16 else None
+
+
+@contextmanager
+def _fast_kernels(device: torch.device):
+    """Let cuDNN pick the fastest convolution kernels for the block (CUDA only)."""
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = previous or device.type == "cuda"
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
+
+
+def _prepared(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """``module`` on ``device``, channels-last on CUDA (faster convolutions there)."""
+    module = module.to(device)
+    if device.type == "cuda":
+        module = module.to(memory_format=torch.channels_last)
+    return module
+
+
+def _plain_cpu(module: torch.nn.Module) -> torch.nn.Module:
+    """A fitted module as stored: on CPU, contiguous (not channels-last), eval mode."""
+    module = module.cpu().to(memory_format=torch.contiguous_format)
+    return module.eval()
+
+
+def _unwrapped(module: torch.nn.Module) -> torch.nn.Module:
+    """The plain module behind a ``torch.compile`` wrapper (which does not pickle)."""
+    return getattr(module, "_orig_mod", module)
+
+
 @contextmanager
 def _seeded(seed: int, device: torch.device):
     """Seed torch for the block without touching the caller's RNG state."""
@@ -70,7 +105,7 @@ def _seeded(seed: int, device: torch.device):
 def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     """The module on ``device`` in eval mode; a copy, so fitted modules stay on CPU."""
     if device.type != "cpu":
-        module = copy.deepcopy(module).to(device)
+        module = _prepared(copy.deepcopy(module), device)
     return module.eval()
 
 
@@ -130,6 +165,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     verbose : int, default=0
         ``0`` prints nothing; ``1`` shows a progress bar per epoch and a table
         of losses.
+    precision : {"auto", "32", "bf16"}, default="auto"
+        ``"bf16"`` runs forward passes (training and ``transform``) under
+        bfloat16 autocast; ``"auto"`` uses it on CUDA and float32 on CPU.
+        Features are always returned as float32.
+    compile : bool, default=False
+        Train ``torch.compile``-d networks. The fitted attributes keep the
+        plain modules, so the estimator still pickles.
+    transform_batch_size : int, default=512
+        Images per forward pass in ``transform``, in the batchnorm statistics
+        pass and in ``sample``; memory use is the output plus O(this).
 
     Attributes
     ----------
@@ -193,6 +238,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         device: str | torch.device = "auto",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        precision: str = "auto",
+        compile: bool = False,
+        transform_batch_size: int = 512,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -209,6 +257,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.precision = precision
+        self.compile = compile
+        self.transform_batch_size = transform_batch_size
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -218,6 +269,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        _one_of(self.precision, "precision", PRECISIONS)
+        if not isinstance(self.compile, bool):
+            raise TypeError(f"compile must be True or False; got {self.compile!r}.")
         if not math.isfinite(self.lr):
             raise ValueError(f"lr must be a finite positive number; got {self.lr!r}.")
         betas = self.betas
@@ -251,6 +305,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         _one_of(self.tap, "tap", TAPS)
         _one_of(self.pooling, "pooling", POOLINGS)
         check_scalar(self.pool_size, "pool_size", numbers.Integral, min_val=1)
+        check_scalar(self.transform_batch_size, "transform_batch_size", numbers.Integral, min_val=1)
         count = n_blocks(self._layout().side)
         if isinstance(self.layers, str):
             _one_of(self.layers, "layers", {"all"})
@@ -329,9 +384,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     def _trainer(self, generator, discriminator, device) -> GANTrainer:
         layout = self._layout()
         return GANTrainer(
-            generator,
-            discriminator,
+            _prepared(generator, device),
+            _prepared(discriminator, device),
             latent_dim=self.latent_dim,
+            autocast_dtype=resolve_autocast(self.precision, device),
+            compile=self.compile,
             criterion=torch.nn.BCEWithLogitsLoss,
             optimizer=torch.optim.Adam,
             optimizer__betas=tuple(self.betas),
@@ -371,18 +428,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         layout = self._layout()
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        with _seeded(seed, device):
+        with _seeded(seed, device), _fast_kernels(device):
             generator, discriminator = build_dcgan(
                 layout.channels, layout.side, self.width, self.latent_dim
             )
             trainer = self._trainer(generator, discriminator, device)
             samples = as_tensor(data, device)
             trainer.fit(samples)
+            discriminator = _unwrapped(trainer.discriminator_)
             set_population_statistics(
-                trainer.discriminator_, ImageBatches(samples, layout, READOUT_BATCH_SIZE)
+                discriminator, ImageBatches(samples, layout, self.transform_batch_size)
             )
-        self.generator_ = trainer.module_.cpu().eval()
-        self.discriminator_ = trainer.discriminator_.cpu().eval()
+        self.generator_ = _plain_cpu(_unwrapped(trainer.module_))
+        self.discriminator_ = _plain_cpu(discriminator)
         self.history_ = trainer.history
         return self
 
@@ -406,14 +464,20 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         layers = self._check_readout_params()
         device = resolve_device(self.device)
         discriminator = _on_device(self.discriminator_, device)
+        autocast = resolve_autocast(self.precision, device)
+        batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
         out = np.empty((len(data), self._n_features_out(layers)), dtype=np.float32)
         start = 0
-        with torch.inference_mode():
-            for x in ImageBatches(data, self._layout(), READOUT_BATCH_SIZE, device=device):
+        with (
+            torch.inference_mode(),
+            _fast_kernels(device),
+            torch.autocast(device.type, dtype=autocast, enabled=autocast is not None),
+        ):
+            for x in batches:
                 features = discriminator_features(
                     discriminator, x, layers, self.tap, self.pool_size, self.pooling
                 )
-                out[start : start + len(features)] = features.cpu().numpy()
+                out[start : start + len(features)] = features.float().cpu().numpy()
                 start += len(features)
         return out
 
@@ -481,7 +545,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.generator_.eval()
         with torch.inference_mode():
             flat = torch.cat(
-                [layout.from_model(self.generator_(chunk)) for chunk in z.split(READOUT_BATCH_SIZE)]
+                [
+                    layout.from_model(self.generator_(chunk))
+                    for chunk in z.split(self.transform_batch_size)
+                ]
             ).numpy()
         if self.input_ndim_ == 2:
             return flat

@@ -10,10 +10,9 @@ routing with ``__``) is skorch's. A new GAN kind adds a step function to
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
+from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
 
 #: Per-batch values every objective reports; their epoch means land in history.
 STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
@@ -22,22 +21,23 @@ STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
 def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     """One alternating D / G update with the non-saturating BCE loss."""
     generator, discriminator = net.module_, net.discriminator_
-    z = torch.randn(len(real), net.latent_dim, device=real.device)
-    fake = generator(z)
-
-    logit_real = discriminator(real)
-    logit_fake = discriminator(fake.detach())
-    loss_d = net.criterion_(logit_real, torch.ones_like(logit_real)) + net.criterion_(
-        logit_fake, torch.zeros_like(logit_fake)
-    )
+    bce = net.criterion_
+    with net.autocast():
+        fake = generator(torch.randn(len(real), net.latent_dim, device=real.device))
+        logit_real = discriminator(real)
+        logit_fake = discriminator(fake.detach())
+        loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(
+            logit_fake, torch.zeros_like(logit_fake)
+        )
     net.optimizer_d_.zero_grad(set_to_none=True)
     loss_d.backward()
     net.optimizer_d_.step()
 
     # D's weights get no gradient in the G step: only G's are updated there.
     discriminator.requires_grad_(False)
-    logit_gen = discriminator(fake)
-    loss_g = net.criterion_(logit_gen, torch.ones_like(logit_gen))
+    with net.autocast():
+        logit_gen = discriminator(fake)
+        loss_g = bce(logit_gen, torch.ones_like(logit_gen))
     net.optimizer_.zero_grad(set_to_none=True)
     loss_g.backward()
     net.optimizer_.step()
@@ -46,23 +46,12 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     return {
         "loss_d": loss_d.detach(),
         "loss_g": loss_g.detach(),
-        "d_real": torch.sigmoid(logit_real.detach()).mean(),
-        "d_fake": torch.sigmoid(logit_fake.detach()).mean(),
+        "d_real": torch.sigmoid(logit_real.detach().float()).mean(),
+        "d_fake": torch.sigmoid(logit_fake.detach().float()).mean(),
     }
 
 
 OBJECTIVES = {"dcgan": _dcgan_step}
-
-
-class EpochMeans(Callback):
-    """Record each ``STEP_KEYS`` value's batch-size-weighted mean over the epoch."""
-
-    def on_epoch_end(self, net, **kwargs):
-        batches = net.history[-1, "batches"]
-        sizes = [batch["train_batch_size"] for batch in batches]
-        for key in STEP_KEYS:
-            values = [batch[key] for batch in batches]
-            net.history.record(key, float(np.average(values, weights=sizes)))
 
 
 class GANTrainer(NeuralNet):
@@ -81,6 +70,9 @@ class GANTrainer(NeuralNet):
     optimizer_d : type, default=torch.optim.Adam
         Discriminator optimizer; ``optimizer_d__*`` routes to it. Set
         ``optimizer_d__lr`` explicitly: skorch otherwise injects ``lr``.
+    autocast_dtype : torch.dtype or None, default=None
+        Run the forward passes under ``torch.autocast`` with this dtype
+        (e.g. ``torch.bfloat16``); ``None`` keeps float32.
     **kwargs
         Everything :class:`skorch.NeuralNet` takes. ``X`` passed to ``fit``
         is a tensor of raw samples that ``iterator_train`` turns into batches
@@ -95,16 +87,18 @@ class GANTrainer(NeuralNet):
         latent_dim,
         objective="dcgan",
         optimizer_d=torch.optim.Adam,
+        autocast_dtype=None,
         **kwargs,
     ):
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.objective = objective
         self.optimizer_d = optimizer_d
+        self.autocast_dtype = autocast_dtype
         super().__init__(module, *args, **kwargs)
 
     def get_default_callbacks(self):
-        callbacks = [("epoch_timer", EpochTimer()), ("epoch_means", EpochMeans())]
+        callbacks = [("epoch_timer", EpochTimer())]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(STEP_KEYS))))
         return callbacks + [("print_log", PrintLog())]
@@ -121,6 +115,12 @@ class GANTrainer(NeuralNet):
             setattr(self, name + "_", getattr(self, name)(*args, **kwargs))
         return self
 
+    def autocast(self):
+        """Autocast context for forward passes (a no-op without ``autocast_dtype``)."""
+        device_type = torch.device(self.device).type
+        enabled = self.autocast_dtype is not None
+        return torch.autocast(device_type, dtype=self.autocast_dtype, enabled=enabled)
+
     def get_dataset(self, X, y=None):
         return X
 
@@ -129,12 +129,25 @@ class GANTrainer(NeuralNet):
         return OBJECTIVES[self.objective](self, batch)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """Run the steps of one epoch and record the epoch means of ``STEP_KEYS``.
+
+        The per-batch values are summed on the device and read once per epoch,
+        so quiet training never waits for the device. With ``verbose`` each
+        batch's values are also recorded for the progress bar.
+        """
         if iterator is None:
             return
+        totals, count = None, 0
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            for key in STEP_KEYS:
-                self.history.record_batch(key, step[key].item())
+            values = torch.stack([step[key].float() for key in STEP_KEYS])
+            totals = values * len(batch) if totals is None else totals + values * len(batch)
+            count += len(batch)
             self.history.record_batch(prefix + "_batch_size", len(batch))
+            if self.verbose:
+                for key, value in zip(STEP_KEYS, values.tolist(), strict=True):
+                    self.history.record_batch(key, value)
             self.notify("on_batch_end", batch=batch, training=training, **step)
+        for key, value in zip(STEP_KEYS, (totals / count).tolist(), strict=True):
+            self.history.record(key, value)

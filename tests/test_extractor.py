@@ -79,12 +79,24 @@ def test_fitting_on_each_input_form_gives_the_same_model(digits):
     np.testing.assert_array_equal(outs[0], outs[2])
 
 
-def test_transform_does_not_depend_on_batch_size(digits, fitted, monkeypatch):
+def test_transform_does_not_depend_on_batch_size(digits, fitted):
     X, _ = digits
     whole = fitted.transform(X)
-    monkeypatch.setattr(extractor_module, "READOUT_BATCH_SIZE", 7)
-    np.testing.assert_allclose(fitted.transform(X), whole, rtol=1e-5, atol=1e-6)
+    small_batches = clone(fitted).set_params(transform_batch_size=7)
+    small_batches.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+    np.testing.assert_allclose(small_batches.transform(X), whole, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(fitted.transform(X[3:4]), whole[3:4], rtol=1e-5, atol=1e-6)
+
+
+def test_bf16_precision_on_cpu_gives_close_float32_features(digits):
+    X, _ = digits
+    fp32 = GANFeatureExtractor(**TINY).fit(X)
+    bf16 = GANFeatureExtractor(**{**TINY, "precision": "bf16"}).fit(X)
+    assert all(np.isfinite(bf16.history_[:, "loss_d"]))
+    features = bf16.transform(X)
+    assert features.dtype == np.float32
+    reference = fp32.transform(X)
+    assert np.corrcoef(features.ravel(), reference.ravel())[0, 1] > 0.9
 
 
 def test_uint8_input_is_scaled_like_float_input(digits):
@@ -247,6 +259,9 @@ BAD_PARAMS = [
     ({"input_range": (1, 0)}, ValueError, "input_range"),
     ({"input_range": "fixed"}, ValueError, "input_range"),
     ({"device": "gpu:7"}, ValueError, "device"),
+    ({"precision": "fp16"}, ValueError, "precision must be one of"),
+    ({"compile": "yes"}, TypeError, "compile"),
+    ({"transform_batch_size": 0}, ValueError, "transform_batch_size"),
     ({"image_shape": (9, 9)}, ValueError, "image_shape"),
 ]
 

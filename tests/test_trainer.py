@@ -26,7 +26,7 @@ def make_trainer(**kwargs):
 
 
 def test_fit_updates_both_networks_and_records_epoch_means():
-    trainer = make_trainer()
+    trainer = make_trainer(verbose=1)
     trainer.initialize()
     g0 = [p.detach().clone() for p in trainer.module_.parameters()]
     d0 = [p.detach().clone() for p in trainer.discriminator_.parameters()]
@@ -40,7 +40,20 @@ def test_fit_updates_both_networks_and_records_epoch_means():
     assert [b["train_batch_size"] for b in batches] == [10, 10, 10, 5]
     for key in STEP_KEYS:
         mean = sum(b[key] * b["train_batch_size"] for b in batches) / 35
-        assert abs(trainer.history[-1, key] - mean) < 1e-9
+        assert abs(trainer.history[-1, key] - mean) < 1e-6
+
+
+def test_quiet_training_records_only_epoch_values():
+    trainer = make_trainer(max_epochs=1)
+    trainer.fit(torch.rand(20, 64))
+    assert set(trainer.history[-1, "batches"][0]) == {"train_batch_size"}
+    assert all(key in trainer.history[-1] for key in STEP_KEYS)
+
+
+def test_bf16_autocast_runs_the_step():
+    trainer = make_trainer(autocast_dtype=torch.bfloat16, max_epochs=1)
+    trainer.fit(torch.rand(20, 64))
+    assert all(torch.isfinite(torch.tensor(trainer.history[-1, key])) for key in STEP_KEYS)
 
 
 def test_each_optimizer_owns_only_its_network():

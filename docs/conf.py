@@ -1,0 +1,36 @@
+"""Sphinx configuration: numpydoc API pages, a sphinx-gallery of examples, Markdown pages."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(".."))
+
+import skgan  # noqa: E402
+
+project = "skgan"
+author = "skgan developers"
+release = version = skgan.__version__
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py.md5"]
+autosummary_generate = True
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+html_theme = "alabaster"
+html_static_path = []
+myst_heading_anchors = 3
+# Examples run on small settings so the build stays a few minutes on 2 CPU cores.
+os.environ.setdefault("SKGAN_EXAMPLE_FAST", "1")
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+}
