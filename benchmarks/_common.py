@@ -51,9 +51,30 @@ def machine(device: str) -> dict:
     return info
 
 
+def _proc_status_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MiB.
+
+    Reads VmHWM: ``getrusage``'s ru_maxrss of a child started by a big parent
+    starts at the parent's size (Linux carries it across fork and exec).
+    """
+    peak = _proc_status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """Current resident memory of this process, in MiB (Linux only; else the peak)."""
+    current = _proc_status_mb("VmRSS")
+    return current if current is not None else peak_rss_mb()
 
 
 @contextmanager

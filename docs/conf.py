@@ -20,6 +20,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py.md5"]
 autosummary_generate = True
+templates_path = ["_templates"]
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 html_theme = "alabaster"
@@ -27,6 +28,9 @@ html_static_path = []
 myst_heading_anchors = 3
 # Examples run on small settings so the build stays a few minutes on 2 CPU cores.
 os.environ.setdefault("SKGAN_EXAMPLE_FAST", "1")
+# Real MNIST lies in shared/data/mnist beside the repository.
+_mnist = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
+os.environ.setdefault("SKGAN_DATA", os.path.normpath(os.path.join(_mnist, "mnist")))
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",

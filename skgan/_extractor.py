@@ -196,8 +196,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         the same layout.
     n_features_in_ : int
         Values per sample (``C * H * W`` for image input).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` had string column names.
+    feature_names_in_ : ndarray of str objects
+        Column names, when ``X`` had string column names; one per input value.
 
     Notes
     -----

@@ -44,7 +44,16 @@ def squared_hinge_objective(coef, intercept, X, y_signed, C) -> np.ndarray:
     """LinearSVC's primal objective per one-vs-rest problem.
 
     ``0.5 * (|w|^2 + b^2) + C * sum(max(0, 1 - y (X w + b))^2)`` for each
-    column, with ``coef`` of shape (n_problems, n_features).
+    column, with ``coef`` of shape (n_problems, n_features) and ``y_signed``
+    of shape (n_samples, n_problems) holding +1 / -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0], [-1.0]])
+    >>> y = np.array([[1.0], [-1.0]])
+    >>> squared_hinge_objective(np.array([[1.0]]), np.array([0.0]), X, y, C=1.0)
+    array([0.5])
     """
     margins = 1.0 - y_signed * (X @ coef.T + intercept)
     penalty = 0.5 * ((coef**2).sum(axis=1) + intercept**2)
@@ -188,6 +197,14 @@ def select_C(X, y, Cs=DEFAULT_CS, n_splits=3, random_state=None, make_svm=LBFGSL
 
     ``n_splits >= 2`` runs stratified k-fold cross-validation; ``n_splits=1``
     holds out one stratified sixth of the samples once (for large label sets).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.svm import LinearSVC
+    >>> X, y = load_digits(return_X_y=True)
+    >>> select_C(X[:300] / 16, y[:300], Cs=(1e-3, 1.0), random_state=0, make_svm=LinearSVC)
+    1.0
     """
     if n_splits == 1:
         folds = StratifiedShuffleSplit(1, test_size=1 / 6, random_state=random_state)

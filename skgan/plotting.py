@@ -72,6 +72,19 @@ def save_samples(estimator, path, n: int = 64, nrow: int = 8, random_state=None)
         Where to write the PNG.
     n, nrow, random_state
         As for :func:`sample_grid`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from skgan import GANFeatureExtractor
+    >>> from skgan.plotting import save_samples
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> gan = GANFeatureExtractor(n_epochs=1, width=8, latent_dim=8, random_state=0).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "samples.png")
+    >>> save_samples(gan, path, n=16, nrow=4)
+    >>> os.path.getsize(path) > 0
+    True
     """
     from torchvision.utils import save_image
 
@@ -93,6 +106,19 @@ def plot_samples(estimator, n: int = 64, nrow: int = 8, random_state=None, ax=No
     Returns
     -------
     figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skgan import GANFeatureExtractor
+    >>> from skgan.plotting import plot_samples
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> gan = GANFeatureExtractor(n_epochs=1, width=8, latent_dim=8, random_state=0).fit(X)
+    >>> figure = plot_samples(gan, n=16, nrow=4)
+    >>> figure.axes[0].get_title()
+    '16 generated samples'
     """
     plt = _pyplot()
     grid = sample_grid(estimator, n, nrow, random_state)
@@ -117,6 +143,18 @@ def plot_history(estimator, ax=None):
     Returns
     -------
     figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skgan import GANFeatureExtractor
+    >>> from skgan.plotting import plot_history
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> gan = GANFeatureExtractor(n_epochs=2, width=8, latent_dim=8, random_state=0).fit(X)
+    >>> len(plot_history(gan).axes[0].lines)
+    4
     """
     plt = _pyplot()
     check_is_fitted(estimator)
