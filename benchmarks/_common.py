@@ -21,6 +21,13 @@ RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
+def args_record(args) -> dict:
+    """Command-line arguments for a results file, paths relative to the repository."""
+    return {
+        k: os.path.relpath(v, ROOT) if isinstance(v, Path) else v for k, v in vars(args).items()
+    }
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_MNIST, RESULTS, machine, peak_rss_mb, timed, write_results
+from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
 from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor
@@ -212,7 +212,7 @@ def main(argv=None) -> None:
 
     payload = {
         "machine": machine(device),
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "args": args_record(args),
         "n_train": len(X_train),
         "n_test": len(X_test),
         "rows": rows,

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from _common import DEFAULT_MNIST, RESULTS, machine, peak_rss_mb, rss_mb, write_results
+from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, rss_mb, write_results
 from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor
@@ -388,7 +388,7 @@ def main(argv=None) -> None:
 
     payload = {
         "machine": machine(str(device)),
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "args": args_record(args),
         "n_train": args.n_train,
         "precision": precision,
         "fit": fit_summary,

@@ -21,7 +21,7 @@ _FILES = {
 _UBYTE = 0x08
 
 
-def default_data_home() -> Path:
+def _default_data_home() -> Path:
     """``$SKGAN_DATA`` if set, else ``~/skgan_data/mnist``."""
     return Path(os.environ.get("SKGAN_DATA") or Path.home() / "skgan_data" / "mnist")
 
@@ -106,14 +106,25 @@ def load_mnist(data_home: str | os.PathLike | None = None, *, split: str = "trai
 
     Examples
     --------
+    Real MNIST: ``X, y = load_mnist("../shared/data/mnist")`` gives
+    ``(60000, 28, 28)`` uint8 images. Any folder of IDX files works:
+
+    >>> import gzip, os, tempfile
     >>> from skgan.datasets import load_mnist
-    >>> X, y = load_mnist("../shared/data/mnist", split="test")  # doctest: +SKIP
-    >>> X.shape, X.dtype, y[:5]  # doctest: +SKIP
-    ((10000, 28, 28), dtype('uint8'), array([7, 2, 1, 0, 4], dtype=uint8))
+    >>> home = tempfile.mkdtemp()
+    >>> images = bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2]) + bytes(range(8))
+    >>> labels = bytes([0, 0, 8, 1, 0, 0, 0, 2, 7, 3])
+    >>> for name, data in [("t10k-images-idx3-ubyte.gz", images),
+    ...                    ("t10k-labels-idx1-ubyte.gz", labels)]:
+    ...     with gzip.open(os.path.join(home, name), "wb") as f:
+    ...         _ = f.write(data)
+    >>> X, y = load_mnist(home, split="test")
+    >>> X.shape, y
+    ((2, 2, 2), array([7, 3], dtype=uint8))
     """
     if split not in _FILES:
         raise ValueError(f"split must be one of {sorted(_FILES)}; got {split!r}.")
-    home = Path(data_home) if data_home is not None else default_data_home()
+    home = Path(data_home) if data_home is not None else _default_data_home()
     stems = _FILES[split]
     for folder in (home, home / "MNIST" / "raw"):
         paths = [_find(folder, stem) for stem in stems]

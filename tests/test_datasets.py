@@ -74,7 +74,7 @@ def test_bad_files_and_arguments_raise(tmp_path):
 
 def test_default_data_home_without_environment(monkeypatch):
     monkeypatch.delenv("SKGAN_DATA", raising=False)
-    assert datasets.default_data_home().parts[-2:] == ("skgan_data", "mnist")
+    assert datasets._default_data_home().parts[-2:] == ("skgan_data", "mnist")
 
 
 @pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="real MNIST not beside the project")

@@ -301,3 +301,13 @@ def test_fit_on_cuda_without_cuda_is_a_clear_error(digits, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="CUDA is not available"):
         GANFeatureExtractor(**{**TINY, "device": "cuda"}).fit(digits[0])
+
+
+@pytest.mark.slow
+def test_compiled_training_matches_eager_and_keeps_plain_modules(digits):
+    X, _ = digits
+    compiled = GANFeatureExtractor(**{**TINY, "compile": True}).fit(X)
+    assert type(compiled.discriminator_).__name__ == "Discriminator"
+    restored = pickle.loads(pickle.dumps(compiled))
+    eager = GANFeatureExtractor(**TINY).fit(X)
+    np.testing.assert_allclose(restored.transform(X), eager.transform(X), atol=1e-4)
