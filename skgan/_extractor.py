@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _persistence
 from ._images import (
     ImageBatches,
     ImageLayout,
@@ -554,6 +555,53 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             return flat
         shape = self.image_shape_ if self.input_ndim_ == 4 else self.image_shape_[1:]
         return flat.reshape(n_samples, *shape)
+
+    # ------------------------------------------------------------- persistence
+    def save(self, path) -> None:
+        """Save the fitted extractor to one file, without pickle.
+
+        The networks' weights are stored as tensors, the parameters, fitted
+        metadata and ``history_`` as JSON; :meth:`load` reads them back with
+        ``torch.load(weights_only=True)``, which cannot run code from the
+        file. The file is written under a temporary name and then renamed.
+        ``pickle`` and ``joblib`` keep working too. A ``random_state`` that is
+        a ``RandomState`` instance is saved as ``None``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write (conventionally ``*.skgan``).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> gan = GANFeatureExtractor(n_epochs=1, width=8, latent_dim=8, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "digits.skgan")
+        >>> gan.save(path)
+        >>> restored = GANFeatureExtractor.load(path)
+        >>> bool((restored.transform(X[:5]) == gan.transform(X[:5])).all())
+        True
+        """
+        _persistence.save(self, path)
+
+    @classmethod
+    def load(cls, path) -> GANFeatureExtractor:
+        """Load an extractor written by :meth:`save` (safe for untrusted files).
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`, on any device; it loads on the CPU.
+
+        Returns
+        -------
+        extractor : GANFeatureExtractor
+            The fitted extractor, ready to ``transform`` and ``sample``.
+        """
+        return _persistence.load(cls, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

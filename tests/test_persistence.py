@@ -1,0 +1,65 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import TINY
+from sklearn.exceptions import NotFittedError
+
+from skgan import GANFeatureExtractor
+
+
+def test_save_load_round_trip_is_exact(fitted, digits, tmp_path):
+    path = tmp_path / "model.skgan"
+    fitted.save(path)
+    restored = GANFeatureExtractor.load(path)
+    X, _ = digits
+    np.testing.assert_array_equal(restored.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(
+        restored.sample(3, random_state=0), fitted.sample(3, random_state=0)
+    )
+    assert restored.get_params() == fitted.get_params()
+    assert restored.image_shape_ == fitted.image_shape_
+    assert restored.history_[:, "loss_d"] == fitted.history_[:, "loss_d"]
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_feature_names_and_tuple_params_survive(tmp_path, rng):
+    X = pd.DataFrame(rng.normal(size=(30, 16)), columns=[f"px{i}" for i in range(16)])
+    est = GANFeatureExtractor(**{**TINY, "input_range": (-3, 3), "layers": [0]}).fit(X)
+    est.save(tmp_path / "m.skgan")
+    restored = GANFeatureExtractor.load(tmp_path / "m.skgan")
+    assert list(restored.feature_names_in_) == list(X.columns)
+    assert restored.input_range == (-3, 3) and restored.betas == (0.5, 0.999)
+    np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+
+
+def test_random_state_instances_are_saved_as_none(digits, tmp_path):
+    est = GANFeatureExtractor(**{**TINY, "random_state": np.random.RandomState(0)})
+    est.fit(digits[0]).save(tmp_path / "m.skgan")
+    assert GANFeatureExtractor.load(tmp_path / "m.skgan").random_state is None
+
+
+def test_unfitted_save_and_foreign_files_are_refused(tmp_path):
+    with pytest.raises(NotFittedError):
+        GANFeatureExtractor().save(tmp_path / "m.skgan")
+    torch.save({"format": "something else"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="is not a skgan"):
+        GANFeatureExtractor.load(tmp_path / "other.pt")
+
+
+class Exploit:
+    def __reduce__(self):
+        return (exec, ("import pathlib; pathlib.Path('PWNED').write_text('x')",))
+
+
+def test_loading_never_runs_code_from_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with open("evil.skgan", "wb") as f:
+        pickle.dump({"format": Exploit()}, f)
+    torch.save({"format": Exploit()}, "evil2.skgan")
+    for name in ("evil.skgan", "evil2.skgan"):
+        with pytest.raises(ValueError, match="not allowed to load safely|not a file saved"):
+            GANFeatureExtractor.load(name)
+    assert not (tmp_path / "PWNED").exists()
