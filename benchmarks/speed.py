@@ -337,12 +337,12 @@ def main(argv=None) -> None:
     precision = "bf16" if device.type == "cuda" else "32"
 
     print("fit (interleaved)", flush=True)
-    loop_seconds = []
+    loop_seconds, fitted = [], []
 
     def run_skgan():
         est, seconds, loop = skgan_fit(X, args, device, precision)
         loop_seconds.append(loop)
-        run_skgan.est = est
+        fitted[:] = [est]
         return seconds
 
     fit = interleaved({"skgan": run_skgan, "bare": lambda: bare_fit(X, args, device)}, args.repeats)
@@ -360,7 +360,7 @@ def main(argv=None) -> None:
 
     print("transform (interleaved)", flush=True)
     X_transform = np.concatenate([X_all, X_test])
-    est = run_skgan.est
+    est = fitted[0]
     tr = interleaved(
         {
             "skgan": lambda: skgan_transform(est, X_transform, device),
