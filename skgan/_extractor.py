@@ -209,6 +209,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     Images are padded with the darkest value to the smallest side ``4 * 2**k``
     (at least 8) that holds them; both sides must be at least 2 pixels.
 
+    If an epoch's mean losses become non-finite, ``fit`` keeps the networks of
+    the last good epoch, emits a ``ConvergenceWarning`` and stops training (it
+    does not retry). Ctrl-C during training keeps the networks of the last
+    complete epoch, with a warning, and ``fit`` still finishes; either way the
+    extractor is fitted and usable.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

@@ -10,9 +10,13 @@ routing with ``__``) is skorch's. A new GAN kind adds a step function to
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PrintLog, ProgressBar
+from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
 
 #: Per-batch values every objective reports; their epoch means land in history.
 STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
@@ -52,6 +56,62 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
 
 
 OBJECTIVES = {"dcgan": _dcgan_step}
+
+
+class LastGoodEpoch(Callback):
+    """Keep the networks of the last finished epoch with finite losses, and fall back to them.
+
+    * An epoch whose mean losses are not finite (diverged) is dropped from the
+      history, the networks are restored, a ``ConvergenceWarning`` says what
+      happened, and training stops (the policy: stop, do not retry).
+    * An epoch cut short by Ctrl-C is dropped the same way, with a warning,
+      so ``fit`` ends on the last complete epoch.
+    """
+
+    MODULES = ("module", "discriminator")
+
+    def _snapshot(self, net) -> None:
+        self.state_ = {
+            name: {k: v.detach().clone() for k, v in getattr(net, name + "_").state_dict().items()}
+            for name in self.MODULES
+        }
+
+    def _fall_back(self, net, message: str, category) -> None:
+        for name, state in self.state_.items():
+            getattr(net, name + "_").load_state_dict(state)
+        net.history.pop()
+        warnings.warn(message, category, stacklevel=2)
+
+    def on_train_begin(self, net, **kwargs):
+        self._snapshot(net)
+        self.diverged_ = False
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        bad = [key for key in STEP_KEYS if not math.isfinite(row[key])]
+        if not bad:
+            self._snapshot(net)
+            return
+        self.diverged_ = True
+        self._fall_back(
+            net,
+            f"GAN training diverged in epoch {row['epoch']} ({', '.join(bad)} not finite); "
+            f"kept the networks of epoch {row['epoch'] - 1} and stopped training. Try a "
+            f"lower lr.",
+            ConvergenceWarning,
+        )
+        raise KeyboardInterrupt  # skorch's way for a callback to end training
+
+    def on_train_end(self, net, **kwargs):
+        interrupted = len(net.history) and "dur" not in net.history[-1]
+        if interrupted and not self.diverged_:
+            epoch = net.history[-1, "epoch"]
+            self._fall_back(
+                net,
+                f"fit was interrupted during epoch {epoch}; kept the networks of the last "
+                f"complete epoch ({epoch - 1}).",
+                UserWarning,
+            )
 
 
 class GANTrainer(NeuralNet):
@@ -98,7 +158,7 @@ class GANTrainer(NeuralNet):
         super().__init__(module, *args, **kwargs)
 
     def get_default_callbacks(self):
-        callbacks = [("epoch_timer", EpochTimer())]
+        callbacks = [("epoch_timer", EpochTimer()), ("last_good_epoch", LastGoodEpoch())]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(STEP_KEYS))))
         return callbacks + [("print_log", PrintLog())]

@@ -311,3 +311,55 @@ def test_compiled_training_matches_eager_and_keeps_plain_modules(digits):
     restored = pickle.loads(pickle.dumps(compiled))
     eager = GANFeatureExtractor(**TINY).fit(X)
     np.testing.assert_allclose(restored.transform(X), eager.transform(X), atol=1e-4)
+
+
+def _objective_that(monkeypatch, fail_at_call, failure):
+    """Patch the DCGAN step so that its ``fail_at_call``-th call fails with ``failure``."""
+    import skgan._trainer as trainer_module
+
+    original = trainer_module.OBJECTIVES["dcgan"]
+    calls = []
+
+    def step(net, batch):
+        calls.append(1)
+        result = original(net, batch)
+        if len(calls) >= fail_at_call:
+            return failure(net, result)
+        return result
+
+    monkeypatch.setitem(trainer_module.OBJECTIVES, "dcgan", step)
+
+
+def test_ctrl_c_keeps_the_last_complete_epoch(digits, monkeypatch):
+    X, _ = digits  # 300 digits, batch 32: 10 batches per epoch
+
+    def interrupt(net, result):
+        raise KeyboardInterrupt
+
+    one_epoch = GANFeatureExtractor(**TINY).fit(X).transform(X)
+    _objective_that(monkeypatch, 13, interrupt)
+    with pytest.warns(UserWarning, match="interrupted during epoch 2.*epoch \\(1\\)"):
+        est = GANFeatureExtractor(**{**TINY, "n_epochs": 3}).fit(X)
+    assert len(est.history_) == 1
+    np.testing.assert_array_equal(est.transform(X), one_epoch)
+
+
+def test_divergence_restores_the_last_good_epoch_and_warns(digits, monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = digits
+
+    def diverge(net, result):
+        with torch.no_grad():
+            next(net.discriminator_.parameters()).fill_(float("nan"))
+        return {**result, "loss_d": torch.tensor(float("nan"))}
+
+    one_epoch = GANFeatureExtractor(**TINY).fit(X).transform(X)
+    _objective_that(monkeypatch, 15, diverge)
+    message = "diverged in epoch 2 \\(loss_d.*not finite\\).*epoch 1"
+    with pytest.warns(ConvergenceWarning, match=message):
+        est = GANFeatureExtractor(**{**TINY, "n_epochs": 4}).fit(X)
+    assert len(est.history_) == 1
+    features = est.transform(X)
+    assert np.isfinite(features).all()
+    np.testing.assert_array_equal(features, one_epoch)
