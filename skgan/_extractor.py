@@ -32,7 +32,7 @@ from ._taps import (
     set_population_statistics,
     tap_layout,
 )
-from ._trainer import GANTrainer
+from ._trainer import GANTrainer, autocast
 
 PRECISIONS = ("auto", "32", "bf16")
 
@@ -471,14 +471,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         layers = self._check_readout_params()
         device = resolve_device(self.device)
         discriminator = _on_device(self.discriminator_, device)
-        autocast = resolve_autocast(self.precision, device)
+        autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
         out = np.empty((len(data), self._n_features_out(layers)), dtype=np.float32)
         start = 0
         with (
             torch.inference_mode(),
             _fast_kernels(device),
-            torch.autocast(device.type, dtype=autocast, enabled=autocast is not None),
+            autocast(device.type, autocast_dtype),
         ):
             for x in batches:
                 features = discriminator_features(

@@ -22,6 +22,11 @@ from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
 STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
 
 
+def autocast(device_type: str, dtype: torch.dtype | None):
+    """``torch.autocast`` to ``dtype`` on ``device_type``; a no-op when ``dtype`` is None."""
+    return torch.autocast(device_type, dtype=dtype, enabled=dtype is not None)
+
+
 def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     """One alternating D / G update with the non-saturating BCE loss."""
     generator, discriminator = net.module_, net.discriminator_
@@ -177,9 +182,7 @@ class GANTrainer(NeuralNet):
 
     def autocast(self):
         """Autocast context for forward passes (a no-op without ``autocast_dtype``)."""
-        device_type = torch.device(self.device).type
-        enabled = self.autocast_dtype is not None
-        return torch.autocast(device_type, dtype=self.autocast_dtype, enabled=enabled)
+        return autocast(torch.device(self.device).type, self.autocast_dtype)
 
     def get_dataset(self, X, y=None):
         return X
