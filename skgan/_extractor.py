@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import math
 import numbers
+import os
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -12,7 +15,14 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+from skorch.history import History
 
 from . import _persistence
 from ._images import (
@@ -24,6 +34,7 @@ from ._images import (
     normalize_image_shape,
 )
 from ._nets import build_dcgan, n_blocks
+from ._selection import EpochScorer, subsample
 from ._taps import (
     POOLINGS,
     TAPS,
@@ -35,6 +46,23 @@ from ._taps import (
 from ._trainer import GANTrainer, autocast
 
 PRECISIONS = ("auto", "32", "bf16")
+SELECT_EPOCHS = ("last", "best")
+#: Parameters a checkpoint must share with the fit that resumes it (besides the
+#: image layout and the training data): everything the training run depends on.
+RESUME_MUST_MATCH = (
+    "image_shape",
+    "latent_dim",
+    "width",
+    "batch_size",
+    "lr",
+    "betas",
+    "input_range",
+    "random_state",
+    "precision",
+    "select_epoch",
+)
+#: With ``select_epoch="best"``, the epochs are scored on these read-out settings too.
+READOUT = ("layers", "tap", "pool_size", "pooling")
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -101,6 +129,13 @@ def _seeded(seed: int, device: torch.device):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def _fingerprint(data: np.ndarray) -> str:
+    """A digest of the training data, so a checkpoint resumes only on the same data."""
+    digest = hashlib.blake2b(f"{data.shape}{data.dtype}".encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(data).data)
+    return digest.hexdigest()
 
 
 def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
@@ -176,6 +211,26 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     transform_batch_size : int, default=512
         Images per forward pass in ``transform``, in the batchnorm statistics
         pass and in ``sample``; memory use is the output plus O(this).
+    warm_start : bool, default=False
+        When the extractor is already fitted, ``fit`` continues training the
+        fitted networks (with their optimizer and RNG state) for ``n_epochs``
+        more epochs instead of starting over. ``width`` and ``latent_dim`` must
+        not change; ``lr`` and ``betas`` may.
+    checkpoint_dir : str, path-like or None, default=None
+        Directory for a checkpoint (``checkpoint.skgan``) rewritten atomically
+        after every epoch: networks, optimizer and RNG state, history and
+        parameters. If it already holds a checkpoint of the same run (same
+        training parameters and data), ``fit`` resumes from it and trains until
+        ``n_epochs`` epochs in total, ending bit-identical (on CPU) to an
+        uninterrupted fit. A checkpoint of another run is an error.
+    select_epoch : {"last", "best"}, default="last"
+        Which epoch's networks to keep. ``"best"`` scores every epoch on up
+        to 2000 training images and keeps the highest: with ``y`` passed to
+        ``fit``, the accuracy of a linear SVM trained on half of them and
+        tested on the other half (``probe_accuracy`` in ``history_``); without
+        ``y``, the RankMe effective rank of their features (``rankme``), a
+        label-free heuristic. Scores use the current ``layers``, ``tap``,
+        ``pool_size`` and ``pooling``.
 
     Attributes
     ----------
@@ -187,7 +242,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     history_ : skorch.History
         One record per epoch with ``loss_d``, ``loss_g``, ``d_real`` (mean
         D(x)), ``d_fake`` (mean D(G(z)) before the D update) and ``dur``
-        (seconds); e.g. ``history_[:, "loss_d"]``.
+        (seconds); e.g. ``history_[:, "loss_d"]``. With ``select_epoch="best"``
+        also the epoch's score (``probe_accuracy`` or ``rankme``).
+    best_epoch_ : int
+        The epoch whose networks were kept: the best-scoring one with
+        ``select_epoch="best"``, else the last one (``0``: untrained).
     image_shape_ : tuple of int
         ``(C, H, W)`` of the images the networks were trained on.
     data_range_ : tuple of float
@@ -210,10 +269,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     (at least 8) that holds them; both sides must be at least 2 pixels.
 
     If an epoch's mean losses become non-finite, ``fit`` keeps the networks of
-    the last good epoch, emits a ``ConvergenceWarning`` and stops training (it
-    does not retry). Ctrl-C during training keeps the networks of the last
-    complete epoch, with a warning, and ``fit`` still finishes; either way the
-    extractor is fitted and usable.
+    the epoch before, emits a ``ConvergenceWarning`` and stops training (it
+    does not retry). The same happens when the discriminator collapses (mean
+    D(x) > 0.99 and mean D(G(z)) < 0.01 for 3 epochs in a row): the networks
+    of the epoch before the collapse are kept. Ctrl-C during training keeps
+    the networks of the last complete epoch, with a warning, and ``fit``
+    still finishes; either way the extractor is fitted and usable. After a
+    hard kill, ``fit`` with the same ``checkpoint_dir`` picks up at the last
+    completed epoch.
 
     Examples
     --------
@@ -248,6 +311,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         precision: str = "auto",
         compile: bool = False,
         transform_batch_size: int = 512,
+        warm_start: bool = False,
+        checkpoint_dir: str | os.PathLike | None = None,
+        select_epoch: str = "last",
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -267,6 +333,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.precision = precision
         self.compile = compile
         self.transform_batch_size = transform_batch_size
+        self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
+        self.select_epoch = select_epoch
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -277,8 +346,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         _one_of(self.precision, "precision", PRECISIONS)
-        if not isinstance(self.compile, bool):
-            raise TypeError(f"compile must be True or False; got {self.compile!r}.")
+        _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
+        for name in ("compile", "warm_start"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
+        if not (self.checkpoint_dir is None or isinstance(self.checkpoint_dir, (str, os.PathLike))):
+            raise TypeError(
+                f"checkpoint_dir must be None or a directory path; got {self.checkpoint_dir!r}."
+            )
         if not math.isfinite(self.lr):
             raise ValueError(f"lr must be a finite positive number; got {self.lr!r}.")
         betas = self.betas
@@ -388,7 +463,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return ImageLayout(self.n_features_in_, self.image_shape_, self.data_range_)
 
     # ---------------------------------------------------------------- training
-    def _trainer(self, generator, discriminator, device) -> GANTrainer:
+    def _trainer(self, generator, discriminator, device, keeper_params) -> GANTrainer:
         layout = self._layout()
         return GANTrainer(
             _prepared(generator, device),
@@ -403,7 +478,6 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             optimizer_d__lr=self.lr,
             optimizer_d__betas=tuple(self.betas),
             lr=self.lr,
-            max_epochs=self.n_epochs,
             batch_size=self.batch_size,
             iterator_train=ImageBatches,
             iterator_train__layout=layout,
@@ -411,6 +485,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             train_split=None,
             device=device,
             verbose=self.verbose,
+            **{f"callbacks__epoch_keeper__{k}": v for k, v in keeper_params.items()},
         )
 
     def fit(self, X, y=None):
@@ -421,27 +496,83 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
                 (n_samples, C, H, W)
             Training images, uint8 or float.
-        y : None
-            Ignored; present for API consistency.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, used only by ``select_epoch="best"`` to score epochs;
+            ignored otherwise.
 
         Returns
         -------
         self : GANFeatureExtractor
             The fitted extractor.
         """
+        warm = self.warm_start and hasattr(self, "discriminator_")
+        return self._train(X, y, self.n_epochs, warm=warm)
+
+    def partial_fit(self, X, y=None):
+        """Train one more epoch on ``X`` (the first call starts a new fit).
+
+        Later calls continue the networks with their optimizer and RNG state,
+        so ``k`` calls on the same ``X`` equal ``fit`` with ``n_epochs=k``
+        (bit-identical on CPU). Batchnorm population statistics for
+        ``transform`` are recomputed on each call's ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
+                (n_samples, C, H, W)
+            Training images, laid out as in the first call.
+        y : array-like of shape (n_samples,), default=None
+            As for :meth:`fit`.
+
+        Returns
+        -------
+        self : GANFeatureExtractor
+            The fitted extractor.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> gan = GANFeatureExtractor(width=8, latent_dim=8, random_state=0)
+        >>> for _ in range(2):
+        ...     gan = gan.partial_fit(X)
+        >>> len(gan.history_)
+        2
+        """
+        return self._train(X, y, 1, warm=hasattr(self, "discriminator_"))
+
+    def _train(self, X, y, n_epochs: int, warm: bool):
+        """Train for ``n_epochs`` epochs, from scratch, a checkpoint, or (``warm``) the fit."""
         self._check_training_params()
-        data = self._validate_input(X, reset=True)
-        self._check_readout_params()
+        data = self._validate_input(X, reset=not warm)
+        layers = self._check_readout_params()
+        labels = self._selection_labels(y, len(data))
+        if warm:
+            self._check_resumable()
         layout = self._layout()
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        fingerprint = None if self.checkpoint_dir is None else _fingerprint(data)
         with _seeded(seed, device), _fast_kernels(device):
             generator, discriminator = build_dcgan(
                 layout.channels, layout.side, self.width, self.latent_dim
             )
-            trainer = self._trainer(generator, discriminator, device)
+            keeper_params = {
+                "score": self._epoch_scorer(data, labels, layers, device, seed),
+                "checkpoint": self._checkpoint_writer(fingerprint),
+            }
+            trainer = self._trainer(generator, discriminator, device, keeper_params).initialize()
+            keeper = dict(trainer.callbacks_)["epoch_keeper"]
+            start = self._starting_point(warm, fingerprint)
+            if start is not None:
+                history, record = start
+                trainer.history = History(copy.deepcopy(list(history)))
+                keeper.resume(trainer, record)
+                if not warm:
+                    n_epochs = max(0, self.n_epochs - len(history))
             samples = as_tensor(data, device)
-            trainer.fit(samples)
+            trainer.partial_fit(samples, epochs=n_epochs)
             discriminator = _unwrapped(trainer.discriminator_)
             set_population_statistics(
                 discriminator, ImageBatches(samples, layout, self.transform_batch_size)
@@ -449,7 +580,69 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.generator_ = _plain_cpu(_unwrapped(trainer.module_))
         self.discriminator_ = _plain_cpu(discriminator)
         self.history_ = trainer.history
+        self._training_record = keeper.record()
+        best = keeper.best_ if self.select_epoch == "best" else None
+        self.best_epoch_ = keeper.last_["epoch"] if best is None else best["epoch"]
         return self
+
+    def _selection_labels(self, y, n_samples: int):
+        """``y`` checked as class labels when ``select_epoch="best"`` uses it, else None."""
+        if y is None or self.select_epoch != "best":
+            return None
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(np.empty(n_samples), y)
+        check_classification_targets(y)
+        _, counts = np.unique(y, return_counts=True)
+        if len(counts) < 2 or counts.min() < 2:
+            raise ValueError(
+                "select_epoch='best' scores epochs with the labels y, which needs at least "
+                f"two classes with two or more samples each; got class counts {counts.tolist()}."
+            )
+        return y
+
+    def _check_resumable(self) -> None:
+        record = getattr(self, "_training_record", None)
+        if record is None:
+            raise ValueError(
+                "This extractor holds no training state to continue from (it was saved by "
+                "an older skgan); fit it anew with warm_start=False."
+            )
+        fitted = (self.discriminator_.blocks[0].conv.out_channels, self.generator_.latent_dim)
+        if fitted != (self.width, self.latent_dim):
+            raise ValueError(
+                f"warm_start and partial_fit continue the fitted networks, which have "
+                f"(width, latent_dim) = {fitted}; got {(self.width, self.latent_dim)}. "
+                f"Set them back or fit anew with warm_start=False."
+            )
+
+    def _starting_point(self, warm: bool, fingerprint):
+        """``(history, training record)`` to continue from, or None to start afresh."""
+        if warm:
+            return self.history_, self._training_record
+        if self.checkpoint_dir is None:
+            return None
+        must_match = RESUME_MUST_MATCH + (READOUT if self.select_epoch == "best" else ())
+        return _persistence.read_checkpoint(self, self.checkpoint_dir, fingerprint, must_match)
+
+    def _checkpoint_writer(self, fingerprint):
+        if self.checkpoint_dir is None:
+            return None
+
+        def write(net, record):
+            _persistence.write_checkpoint(
+                self, self.checkpoint_dir, fingerprint, net.history, record
+            )
+
+        return write
+
+    def _epoch_scorer(self, data, labels, layers, device, seed):
+        if self.select_epoch != "best":
+            return None
+        index = subsample(len(data), labels, seed)
+        subset = data[index]
+        batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
+        features = functools.partial(self._read_out, data=subset, layers=layers, device=device)
+        return EpochScorer(batches, features, None if labels is None else labels[index])
 
     # ---------------------------------------------------------------- features
     def transform(self, X) -> np.ndarray:
@@ -470,10 +663,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         data = self._validate_input(X, reset=False)
         layers = self._check_readout_params()
         device = resolve_device(self.device)
-        discriminator = _on_device(self.discriminator_, device)
+        return self._read_out(_on_device(self.discriminator_, device), data, layers, device)
+
+    def _read_out(self, discriminator, data, layers: list[int], device) -> np.ndarray:
+        """Pooled features of ``data`` from ``discriminator`` (on ``device``, eval mode)."""
         autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
-        out = np.empty((len(data), self._n_features_out(layers)), dtype=np.float32)
+        n_features = self._n_features_out(layers, discriminator)
+        out = np.empty((len(data), n_features), dtype=np.float32)
         start = 0
         with (
             torch.inference_mode(),
@@ -488,11 +685,13 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 start += len(features)
         return out
 
-    def _tap_layout(self, layers: list[int]):
-        return tap_layout(self.discriminator_, self._layout().side, layers, self.pool_size)
+    def _tap_layout(self, layers: list[int], discriminator=None):
+        discriminator = self.discriminator_ if discriminator is None else discriminator
+        return tap_layout(discriminator, self._layout().side, layers, self.pool_size)
 
-    def _n_features_out(self, layers: list[int]) -> int:
-        return sum(channels * grid * grid for _, channels, grid in self._tap_layout(layers))
+    def _n_features_out(self, layers: list[int], discriminator=None) -> int:
+        layout = self._tap_layout(layers, discriminator)
+        return sum(channels * grid * grid for _, channels, grid in layout)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output features, e.g. ``d2_activation_c017_r1_c3``.

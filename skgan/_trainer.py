@@ -63,60 +63,146 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
 OBJECTIVES = {"dcgan": _dcgan_step}
 
 
-class LastGoodEpoch(Callback):
-    """Keep the networks of the last finished epoch with finite losses, and fall back to them.
+#: A discriminator has collapsed when mean D(x) > 1 - COLLAPSE_MARGIN and mean
+#: D(G(z)) < COLLAPSE_MARGIN for COLLAPSE_EPOCHS epochs in a row: it then wins
+#: every round and the generator gets no useful gradient.
+COLLAPSE_MARGIN = 0.01
+COLLAPSE_EPOCHS = 3
 
-    * An epoch whose mean losses are not finite (diverged) is dropped from the
-      history, the networks are restored, a ``ConvergenceWarning`` says what
-      happened, and training stops (the policy: stop, do not retry).
-    * An epoch cut short by Ctrl-C is dropped the same way, with a warning,
-      so ``fit`` ends on the last complete epoch.
+
+def _collapsed(row) -> bool:
+    return row["d_real"] > 1 - COLLAPSE_MARGIN and row["d_fake"] < COLLAPSE_MARGIN
+
+
+def _cpu_copy(value):
+    """A detached CPU copy of a (nested) state dict, so later steps cannot change it."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {key: _cpu_copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cpu_copy(item) for item in value)
+    return value
+
+
+class EpochKeeper(Callback):
+    """Decide after every epoch which networks training keeps.
+
+    After every epoch with finite mean losses the full training state
+    (networks, optimizers, RNG; :meth:`GANTrainer.training_state`) is
+    snapshotted in memory, scored with ``score`` when given (the best-scoring
+    snapshot is kept too), and handed to ``checkpoint`` when given.
+
+    * Non-finite mean losses (diverged) restore the previous epoch's
+      snapshot; the ``COLLAPSE_EPOCHS``-th collapsed epoch in a row restores
+      the last epoch before the collapse. Either way the dropped epochs leave
+      the history, a ``ConvergenceWarning`` says what happened, and training
+      stops. The policy is to stop, not to retry: the restored networks are a
+      usable model, and the warning suggests a lower ``lr``.
+    * An epoch cut short by Ctrl-C is dropped the same way, with a
+      ``UserWarning``, so training ends on the last complete epoch.
+    * At the end of training, with ``score``, the networks of the best epoch
+      are loaded; :meth:`record` still holds the last epoch's full state, so
+      training can go on from where it stopped.
+
+    Parameters
+    ----------
+    score : callable, default=None
+        ``score(net) -> (name, value)``; ``value`` is recorded in the history
+        under ``name`` and the highest value wins.
+    checkpoint : callable, default=None
+        ``checkpoint(net, record)``, called after each epoch with finite losses.
     """
 
-    MODULES = ("module", "discriminator")
+    def __init__(self, score=None, checkpoint=None):
+        self.score = score
+        self.checkpoint = checkpoint
 
-    def _snapshot(self, net) -> None:
-        self.state_ = {
-            name: {k: v.detach().clone() for k, v in getattr(net, name + "_").state_dict().items()}
-            for name in self.MODULES
-        }
+    def initialize(self):
+        self.last_ = self.healthy_ = self.best_ = None
+        return self
 
-    def _fall_back(self, net, message: str, category) -> None:
-        for name, state in self.state_.items():
-            getattr(net, name + "_").load_state_dict(state)
-        net.history.pop()
-        warnings.warn(message, category, stacklevel=2)
+    def record(self) -> dict:
+        """Snapshots ``{"epoch", "state"}`` of the last, the last uncollapsed and the best epoch."""
+        return {"last": self.last_, "healthy": self.healthy_, "best": self.best_}
+
+    def resume(self, net, record: dict) -> None:
+        """Continue from a :meth:`record` (call after ``net.initialize()``)."""
+        net.load_training_state(record["last"]["state"])
+        self.last_, self.healthy_, self.best_ = record["last"], record["healthy"], record["best"]
 
     def on_train_begin(self, net, **kwargs):
-        self._snapshot(net)
-        self.diverged_ = False
+        epoch = net.history[-1, "epoch"] if len(net.history) else 0
+        self.last_ = {"epoch": epoch, "state": net.training_state()}
+        self.healthy_ = self.healthy_ or self.last_
+        self.stopped_ = False
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
+        epoch = row["epoch"]
         bad = [key for key in STEP_KEYS if not math.isfinite(row[key])]
-        if not bad:
-            self._snapshot(net)
-            return
-        self.diverged_ = True
-        self._fall_back(
-            net,
-            f"GAN training diverged in epoch {row['epoch']} ({', '.join(bad)} not finite); "
-            f"kept the networks of epoch {row['epoch'] - 1} and stopped training. Try a "
-            f"lower lr.",
-            ConvergenceWarning,
-        )
-        raise KeyboardInterrupt  # skorch's way for a callback to end training
+        if bad:
+            self._stop(net, self.last_, f"diverged in epoch {epoch} ({', '.join(bad)} not finite)")
+        streak = self._collapse_streak(net.history)
+        if streak >= COLLAPSE_EPOCHS:
+            self._stop(
+                net,
+                self.healthy_,
+                f"collapsed: mean D(x) > {1 - COLLAPSE_MARGIN} and mean D(G(z)) < "
+                f"{COLLAPSE_MARGIN} in epochs {epoch - streak + 1} to {epoch}",
+            )
+        snapshot = {"epoch": epoch, "state": net.training_state()}
+        self.last_ = snapshot
+        if not streak:
+            self.healthy_ = snapshot
+        if self.score is not None:
+            name, value = self.score(net)
+            net.history.record(name, value)
+            best = self.best_
+            if best is None or best["name"] != name or value > best["score"]:
+                self.best_ = {**snapshot, "name": name, "score": value}
+        if self.checkpoint is not None:
+            self.checkpoint(net, self.record())
 
     def on_train_end(self, net, **kwargs):
         interrupted = len(net.history) and "dur" not in net.history[-1]
-        if interrupted and not self.diverged_:
-            epoch = net.history[-1, "epoch"]
+        if interrupted and not self.stopped_:
             self._fall_back(
                 net,
-                f"fit was interrupted during epoch {epoch}; kept the networks of the last "
-                f"complete epoch ({epoch - 1}).",
+                self.last_,
+                f"fit was interrupted during epoch {net.history[-1, 'epoch']}; kept the "
+                f"networks of the last complete epoch ({self.last_['epoch']}).",
                 UserWarning,
             )
+        if self.score is not None and self.best_ is not None:
+            net.load_training_state(self.best_["state"], networks_only=True)
+
+    @staticmethod
+    def _collapse_streak(history) -> int:
+        streak = 0
+        for row in reversed(history):
+            if not _collapsed(row):
+                break
+            streak += 1
+        return streak
+
+    def _stop(self, net, snapshot: dict, reason: str) -> None:
+        self._fall_back(
+            net,
+            snapshot,
+            f"GAN training {reason}; kept the networks of epoch {snapshot['epoch']} and "
+            f"stopped training. Try a lower lr.",
+            ConvergenceWarning,
+        )
+        self.stopped_ = True
+        raise KeyboardInterrupt  # skorch's way for a callback to end training
+
+    @staticmethod
+    def _fall_back(net, snapshot: dict, message: str, category) -> None:
+        net.load_training_state(snapshot["state"])
+        while len(net.history) and net.history[-1, "epoch"] > snapshot["epoch"]:
+            net.history.pop()
+        warnings.warn(message, category, stacklevel=3)
 
 
 class GANTrainer(NeuralNet):
@@ -163,7 +249,7 @@ class GANTrainer(NeuralNet):
         super().__init__(module, *args, **kwargs)
 
     def get_default_callbacks(self):
-        callbacks = [("epoch_timer", EpochTimer()), ("last_good_epoch", LastGoodEpoch())]
+        callbacks = [("epoch_timer", EpochTimer()), ("epoch_keeper", EpochKeeper())]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(STEP_KEYS))))
         return callbacks + [("print_log", PrintLog())]
@@ -179,6 +265,41 @@ class GANTrainer(NeuralNet):
             args, kwargs = self.get_params_for_optimizer(name, module.named_parameters())
             setattr(self, name + "_", getattr(self, name)(*args, **kwargs))
         return self
+
+    #: Attributes whose state makes up a training state, besides the RNG.
+    STATE = ("module_", "discriminator_", "optimizer_", "optimizer_d_")
+    NETWORKS = ("module_", "discriminator_")
+
+    def training_state(self) -> dict:
+        """A CPU copy of everything the next epoch depends on.
+
+        The networks' and optimizers' state dicts and torch's RNG state of the
+        training device; :meth:`load_training_state` resumes from it exactly.
+        """
+        state = {name: _cpu_copy(getattr(self, name).state_dict()) for name in self.STATE}
+        state["rng"] = torch.get_rng_state()
+        if torch.device(self.device).type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def load_training_state(self, state: dict, networks_only: bool = False) -> None:
+        """Restore a :meth:`training_state`; with ``networks_only``, just the networks.
+
+        The optimizers keep their moments but take their hyperparameters (lr,
+        betas) from this net's current settings, so training can go on with a
+        new ``lr``.
+        """
+        for name in self.NETWORKS if networks_only else self.STATE:
+            getattr(self, name).load_state_dict(state[name])
+        if networks_only:
+            return
+        for name in ("optimizer", "optimizer_d"):
+            _, settings = self.get_params_for_optimizer(name, [])
+            for group in getattr(self, name + "_").param_groups:
+                group.update({k: v for k, v in settings.items() if k in group})
+        torch.set_rng_state(state["rng"])
+        if "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
 
     def autocast(self):
         """Autocast context for forward passes (a no-op without ``autocast_dtype``)."""

@@ -363,3 +363,147 @@ def test_divergence_restores_the_last_good_epoch_and_warns(digits, monkeypatch):
     features = est.transform(X)
     assert np.isfinite(features).all()
     np.testing.assert_array_equal(features, one_epoch)
+
+
+def test_partial_fit_twice_equals_two_epochs_of_fit(digits):
+    X, _ = digits
+    reference = GANFeatureExtractor(**{**TINY, "n_epochs": 2}).fit(X)
+    est = GANFeatureExtractor(**TINY)
+    est.partial_fit(X)
+    assert len(est.history_) == 1
+    est.partial_fit(X)
+    assert est.history_[:, "epoch"] == [1, 2]
+    assert est.history_[:, "loss_d"] == reference.history_[:, "loss_d"]
+    np.testing.assert_array_equal(est.transform(X), reference.transform(X))
+
+
+def test_warm_start_continues_and_cold_start_starts_over(digits):
+    X, _ = digits
+    two_epochs = GANFeatureExtractor(**{**TINY, "n_epochs": 2}).fit(X).transform(X)
+    one_epoch = GANFeatureExtractor(**TINY).fit(X).transform(X)
+    est = GANFeatureExtractor(**TINY).fit(X)
+    np.testing.assert_array_equal(est.fit(X).transform(X), one_epoch)
+    est.set_params(warm_start=True).fit(X)
+    assert len(est.history_) == 2 and est.best_epoch_ == 2
+    np.testing.assert_array_equal(est.transform(X), two_epochs)
+
+
+def test_warm_start_applies_a_new_learning_rate(digits, monkeypatch):
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
+    seen = []
+    original = extractor_module.GANTrainer.partial_fit
+
+    def spy(self, *args, **kwargs):
+        seen.extend(opt.param_groups[0]["lr"] for opt in (self.optimizer_, self.optimizer_d_))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(extractor_module.GANTrainer, "partial_fit", spy)
+    est.set_params(lr=5e-5).fit(X)
+    assert seen == [5e-5, 5e-5]
+
+
+def test_warm_start_refuses_a_changed_architecture(digits):
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
+    with pytest.raises(ValueError, match=r"\(width, latent_dim\) = \(8, 8\); got \(16, 8\)"):
+        est.set_params(width=16).fit(X)
+    with pytest.raises(ValueError, match="65 features, but GANFeatureExtractor is expecting 64"):
+        est.set_params(width=8).partial_fit(np.zeros((10, 65)))
+
+
+def test_checkpoint_resume_after_ctrl_c_is_bit_identical(digits, monkeypatch, tmp_path):
+    X, _ = digits
+    uninterrupted = GANFeatureExtractor(**{**TINY, "n_epochs": 3}).fit(X)
+
+    def interrupt(net, result):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        _objective_that(patch, 25, interrupt)  # in epoch 3 (10 batches per epoch)
+        with pytest.warns(UserWarning, match="interrupted during epoch 3"):
+            GANFeatureExtractor(**{**TINY, "n_epochs": 3, "checkpoint_dir": tmp_path}).fit(X)
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.skgan"]
+
+    resumed = GANFeatureExtractor(**{**TINY, "n_epochs": 3, "checkpoint_dir": tmp_path})
+    resumed.fit(X)
+    assert resumed.history_[:, "epoch"] == [1, 2, 3]
+    assert resumed.history_[:, "loss_g"] == uninterrupted.history_[:, "loss_g"]
+    np.testing.assert_array_equal(resumed.transform(X), uninterrupted.transform(X))
+
+
+def test_checkpoint_survives_a_crash_and_a_finished_fit_resumes_with_no_training(
+    digits, monkeypatch, tmp_path
+):
+    X, _ = digits
+    params = {**TINY, "n_epochs": 2, "checkpoint_dir": str(tmp_path)}
+    reference = GANFeatureExtractor(**{**TINY, "n_epochs": 2}).fit(X).transform(X)
+
+    def crash(net, result):
+        raise RuntimeError("power cut")
+
+    with monkeypatch.context() as patch:
+        _objective_that(patch, 12, crash)  # in epoch 2: only epoch 1 was saved
+        with pytest.raises(RuntimeError, match="power cut"):
+            GANFeatureExtractor(**params).fit(X)
+    est = GANFeatureExtractor(**params).fit(X)
+    np.testing.assert_array_equal(est.transform(X), reference)
+    again = GANFeatureExtractor(**params).fit(X)  # all epochs done: nothing to train
+    assert len(again.history_) == 2
+    np.testing.assert_array_equal(again.transform(X), reference)
+
+
+def test_a_checkpoint_of_another_run_is_refused(digits, tmp_path):
+    X, _ = digits
+    GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path}).fit(X)
+    with pytest.raises(ValueError, match="its lr differ"):
+        GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path, "lr": 1e-3}).fit(X)
+    with pytest.raises(ValueError, match="training data differ"):
+        GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path}).fit(X[::-1])
+
+
+def test_select_best_epoch_keeps_the_best_scored_networks(digits):
+    X, y = digits
+    est = GANFeatureExtractor(**{**TINY, "n_epochs": 3, "select_epoch": "best"}).fit(X, y)
+    scores = est.history_[:, "probe_accuracy"]
+    assert len(scores) == 3 and all(0 <= s <= 1 for s in scores)
+    assert est.best_epoch_ == 1 + int(np.argmax(scores))
+    # Scoring leaves training alone: the kept networks are those of a shorter fit.
+    shorter = GANFeatureExtractor(**{**TINY, "n_epochs": est.best_epoch_}).fit(X)
+    np.testing.assert_array_equal(est.transform(X), shorter.transform(X))
+
+
+def test_select_best_epoch_without_labels_uses_rankme(digits):
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "n_epochs": 2, "select_epoch": "best"}).fit(X)
+    ranks = est.history_[:, "rankme"]
+    assert len(ranks) == 2 and all(1 <= r <= 128 for r in ranks)
+    assert est.best_epoch_ == 1 + int(np.argmax(ranks))
+    assert "rankme" not in GANFeatureExtractor(**TINY).fit(X).history_[-1]
+
+
+def test_select_best_epoch_needs_usable_labels(digits):
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "select_epoch": "best"})
+    with pytest.raises(ValueError, match="two classes with two or more samples"):
+        est.fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        est.fit(X, np.linspace(0, 1, len(X)))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.fit(X, np.arange(5))
+
+
+def test_collapsed_discriminator_restores_the_epoch_before_the_collapse(digits, monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = digits
+
+    def collapse(net, result):
+        return {**result, "d_real": torch.tensor(1.0), "d_fake": torch.tensor(0.0)}
+
+    one_epoch = GANFeatureExtractor(**TINY).fit(X).transform(X)
+    _objective_that(monkeypatch, 11, collapse)  # from epoch 2 on
+    with pytest.warns(ConvergenceWarning, match="collapsed.*epochs 2 to 4.*epoch 1"):
+        est = GANFeatureExtractor(**{**TINY, "n_epochs": 6}).fit(X)
+    assert len(est.history_) == 1
+    np.testing.assert_array_equal(est.transform(X), one_epoch)

@@ -63,3 +63,24 @@ def test_loading_never_runs_code_from_the_file(tmp_path, monkeypatch):
         with pytest.raises(ValueError, match="not allowed to load safely|not a file saved"):
             GANFeatureExtractor.load(name)
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_loaded_extractor_continues_training_like_the_original(digits, tmp_path):
+    X, _ = digits
+    original = GANFeatureExtractor(**TINY).fit(X)
+    original.save(tmp_path / "model.skgan")
+    restored = GANFeatureExtractor.load(tmp_path / "model.skgan")
+    assert restored.best_epoch_ == original.best_epoch_ == 1
+    original.partial_fit(X)
+    restored.partial_fit(X)
+    np.testing.assert_array_equal(restored.transform(X), original.transform(X))
+
+
+def test_checkpoint_file_loads_safely_and_is_not_a_model_file(digits, tmp_path):
+    X, _ = digits
+    GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path}).fit(X)
+    payload = torch.load(tmp_path / "checkpoint.skgan", weights_only=True)
+    assert payload["format"] == "skgan.checkpoint/1"
+    assert payload["training"]["last"]["epoch"] == 1
+    with pytest.raises(ValueError, match="is not a skgan.GANFeatureExtractor/1 file"):
+        GANFeatureExtractor.load(tmp_path / "checkpoint.skgan")

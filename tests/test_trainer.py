@@ -84,3 +84,36 @@ def test_param_routing_with_double_underscore():
     trainer = make_trainer(discriminator__width=6, discriminator__channels=1, discriminator__side=8)
     trainer.initialize()
     assert trainer.discriminator_.blocks.d0.conv.out_channels == 6
+
+
+def test_training_state_round_trip_replays_an_epoch_exactly():
+    trainer = make_trainer(max_epochs=1).initialize()
+    X = torch.rand(30, 64)
+    state = trainer.training_state()
+    trainer.partial_fit(X)
+    first = [p.detach().clone() for p in trainer.module_.parameters()]
+    trainer.load_training_state(state)
+    trainer.partial_fit(X)
+    assert all(torch.equal(a, b) for a, b in zip(first, trainer.module_.parameters(), strict=True))
+
+
+def test_loaded_state_keeps_the_current_learning_rates():
+    trainer = make_trainer().initialize()
+    state = trainer.training_state()
+    faster = make_trainer(lr=1e-2, optimizer_d__lr=2e-2).initialize()
+    faster.load_training_state(state)
+    assert faster.optimizer_.param_groups[0]["lr"] == 1e-2
+    assert faster.optimizer_d_.param_groups[0]["lr"] == 2e-2
+
+
+def test_keeper_checkpoints_every_epoch_with_the_last_state():
+    records = []
+    trainer = make_trainer(
+        max_epochs=3,
+        callbacks__epoch_keeper__checkpoint=lambda net, record: records.append(record),
+    )
+    trainer.fit(torch.rand(20, 64))
+    assert [r["last"]["epoch"] for r in records] == [1, 2, 3]
+    assert all(r["best"] is None for r in records)
+    final = records[-1]["last"]["state"]["module_"]
+    assert all(torch.equal(final[k], v) for k, v in trainer.module_.state_dict().items())
