@@ -412,9 +412,15 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         """
         ndim = getattr(X, "ndim", None)
         if ndim is None:
-            X = np.asarray(X)
+            try:
+                X = np.asarray(X)
+            except ValueError as exc:
+                raise ValueError(
+                    f"X must be an array-like of numbers, one row or image per sample; "
+                    f"it could not be made into an array ({exc})."
+                ) from None
             ndim = X.ndim
-        if ndim > 4:
+        if not 2 <= ndim <= 4:
             raise ValueError(
                 f"X must be 2-D (n_samples, n_features), 3-D (n_samples, H, W) or "
                 f"4-D (n_samples, C, H, W); got a {ndim}-D array."
@@ -424,14 +430,23 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             shape = tuple(int(d) for d in X.shape[1:])
             shape = shape if ndim == 4 else (1, *shape)
             X = X.reshape(X.shape[0], -1)
-        X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64, np.uint8])
-        if reset:
-            self._learn_layout(X, shape, ndim)
-        elif shape is not None and shape != self.image_shape_:
+        if not reset and shape is not None and shape != self.image_shape_:
             raise ValueError(
                 f"X holds images of shape {shape} (C, H, W), but this extractor was "
                 f"fitted on images of shape {self.image_shape_}."
             )
+        try:
+            # float32 is what the networks compute in, and converting to it
+            # catches values beyond its range as "too large" here.
+            X = validate_data(self, X, reset=reset, dtype=[np.float32, np.uint8])
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise TypeError(f"X must hold numbers (uint8 or float pixel values); {exc}.") from None
+        if reset and len(X) < 2:
+            raise ValueError(f"fit needs at least 2 images to train a GAN on; got {len(X)} sample.")
+        if reset:
+            self._learn_layout(X, shape, ndim)
         return X
 
     def _learn_layout(self, X: np.ndarray, shape, ndim: int) -> None:

@@ -242,56 +242,6 @@ def test_optimizers_use_the_configured_learning_rate_and_betas(digits, monkeypat
     assert [tuple(g["betas"]) for g in seen] == [(0.3, 0.9), (0.3, 0.9)]
 
 
-BAD_PARAMS = [
-    ({"n_epochs": -1}, ValueError, "n_epochs"),
-    ({"batch_size": 0}, ValueError, "batch_size"),
-    ({"latent_dim": 0}, ValueError, "latent_dim"),
-    ({"width": 2.5}, TypeError, "width"),
-    ({"lr": float("inf")}, ValueError, "lr"),
-    ({"lr": 0}, ValueError, "lr"),
-    ({"betas": (0.5,)}, ValueError, "betas"),
-    ({"tap": "relu"}, ValueError, "tap must be one of"),
-    ({"pooling": "median"}, ValueError, "pooling must be one of"),
-    ({"pool_size": 0}, ValueError, "pool_size"),
-    ({"layers": [0, 0]}, ValueError, "layers"),
-    ({"layers": [5]}, ValueError, "layers"),
-    ({"layers": "some"}, ValueError, "layers must be one of"),
-    ({"input_range": (1, 0)}, ValueError, "input_range"),
-    ({"input_range": "fixed"}, ValueError, "input_range"),
-    ({"device": "gpu:7"}, ValueError, "device"),
-    ({"precision": "fp16"}, ValueError, "precision must be one of"),
-    ({"compile": "yes"}, TypeError, "compile"),
-    ({"transform_batch_size": 0}, ValueError, "transform_batch_size"),
-    ({"image_shape": (9, 9)}, ValueError, "image_shape"),
-]
-
-
-@pytest.mark.parametrize("params, error, message", BAD_PARAMS)
-def test_bad_parameters_raise_clear_errors(digits, params, error, message):
-    with pytest.raises(error, match=message):
-        GANFeatureExtractor(**{**TINY, **params}).fit(digits[0])
-
-
-def test_bad_input_raises_clear_errors(digits, fitted, rng):
-    X, _ = digits
-    with pytest.raises(ValueError, match="NaN"):
-        GANFeatureExtractor(**TINY).fit(np.full((5, 16), np.nan))
-    with pytest.raises(ValueError, match="infinity"):
-        GANFeatureExtractor(**TINY).fit(np.full((5, 16), np.inf))
-    with pytest.raises(ValueError, match="5-D"):
-        GANFeatureExtractor(**TINY).fit(np.zeros((2, 1, 1, 4, 4)))
-    with pytest.raises(ValueError, match="at least 2 x 2"):
-        GANFeatureExtractor(**TINY).fit(np.zeros((4, 1, 9)))
-    with pytest.raises(ValueError, match="n_features = 1"):
-        GANFeatureExtractor(**TINY).fit(np.zeros((4, 1)))
-    with pytest.raises(ValueError, match="65 features, but GANFeatureExtractor is expecting 64"):
-        fitted.transform(rng.normal(size=(3, 65)))
-    with pytest.raises(ValueError, match=r"shape \(2, 4, 8\).*\(1, 8, 8\)"):
-        fitted.transform(rng.normal(size=(3, 2, 4, 8)))
-    with pytest.raises(ValueError, match="does not match"):
-        GANFeatureExtractor(**{**TINY, "image_shape": (4, 16)}).fit(X)
-
-
 def test_sample_checks_its_argument(fitted):
     with pytest.raises(ValueError, match="n_samples"):
         fitted.sample(0)
