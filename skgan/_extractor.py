@@ -423,7 +423,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if not 2 <= ndim <= 4:
             raise ValueError(
                 f"X must be 2-D (n_samples, n_features), 3-D (n_samples, H, W) or "
-                f"4-D (n_samples, C, H, W); got a {ndim}-D array."
+                f"4-D (n_samples, C, H, W); got a {ndim}-D array. Reshape your data, "
+                f"e.g. with X.reshape(1, -1) for one flat sample."
             )
         shape = None
         if ndim in (3, 4):
