@@ -298,7 +298,9 @@ class GANTrainer(NeuralNet):
             for group in getattr(self, name + "_").param_groups:
                 group.update({k: v for k, v in settings.items() if k in group})
         torch.set_rng_state(state["rng"])
-        if "cuda_rng" in state:
+        # A state saved on a GPU may be resumed on a CPU-only machine: then the
+        # CUDA generator is irrelevant, as no CUDA kernel runs.
+        if "cuda_rng" in state and torch.device(self.device).type == "cuda":
             torch.cuda.set_rng_state(state["cuda_rng"], self.device)
 
     def autocast(self):

@@ -39,3 +39,18 @@ def test_cuda_fitted_estimator_unpickles_and_transforms_on_a_cpu_only_machine(di
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     restored = pickle.loads(blob)
     np.testing.assert_allclose(restored.transform(X), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_cuda_training_state_resumes_on_a_cpu_only_machine(digits, monkeypatch, tmp_path):
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "device": "cuda", "checkpoint_dir": tmp_path}).fit(X)
+    est.save(tmp_path / "model.skgan")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = GANFeatureExtractor.load(tmp_path / "model.skgan").set_params(device="cpu")
+    restored.partial_fit(X)
+    assert len(restored.history_) == 2 and np.isfinite(restored.transform(X)).all()
+    resumed = GANFeatureExtractor(
+        **{**TINY, "device": "cpu", "n_epochs": 2, "checkpoint_dir": tmp_path}
+    )
+    with pytest.raises(ValueError, match="differ"):
+        resumed.set_params(precision="bf16").fit(X)
