@@ -498,6 +498,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             iterator_train=ImageBatches,
             iterator_train__layout=layout,
             iterator_train__shuffle=True,
+            iterator_train__device=device,
             train_split=None,
             device=device,
             verbose=self.verbose,
@@ -587,11 +588,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 keeper.resume(trainer, record)
                 if not warm:
                     n_epochs = max(0, self.n_epochs - len(history))
-            samples = as_tensor(data, device)
+            # A memmap stays on disk (batches are read as needed); other data
+            # is copied to the device once, as compact as it came.
+            samples = data if isinstance(X, np.memmap) else as_tensor(data, device)
             trainer.partial_fit(samples, epochs=n_epochs)
             discriminator = _unwrapped(trainer.discriminator_)
             set_population_statistics(
-                discriminator, ImageBatches(samples, layout, self.transform_batch_size)
+                discriminator,
+                ImageBatches(samples, layout, self.transform_batch_size, device=device),
             )
         self.generator_ = _plain_cpu(_unwrapped(trainer.module_))
         self.discriminator_ = _plain_cpu(discriminator)
@@ -661,32 +665,58 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return EpochScorer(batches, features, None if labels is None else labels[index])
 
     # ---------------------------------------------------------------- features
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X, out: np.ndarray | None = None) -> np.ndarray:
         """Pooled discriminator features of the images in ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
                 (n_samples, C, H, W)
-            Images laid out as in ``fit`` (any of the three forms).
+            Images laid out as in ``fit`` (any of the three forms). A
+            ``numpy.memmap`` is read batch by batch, never whole.
+        out : ndarray of shape (n_samples, n_features_out), float32, default=None
+            Where to write the features, e.g. a ``numpy.memmap`` for outputs
+            larger than memory; filled batch by batch and returned.
 
         Returns
         -------
         features : ndarray of shape (n_samples, n_features_out), float32
-            Features named by :meth:`get_feature_names_out`.
+            Features named by :meth:`get_feature_names_out`; ``out`` when given.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X = load_digits().data.astype(np.float32)
+        >>> gan = GANFeatureExtractor(n_epochs=1, width=8, latent_dim=8, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "features.f32")
+        >>> out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
+        ...                                 shape=(len(X), 128))
+        >>> gan.transform(X, out=out) is out
+        True
         """
         check_is_fitted(self)
         data = self._validate_input(X, reset=False)
         layers = self._check_readout_params()
         device = resolve_device(self.device)
-        return self._read_out(_on_device(self.discriminator_, device), data, layers, device)
+        discriminator = _on_device(self.discriminator_, device)
+        return self._read_out(discriminator, data, layers, device, out=out)
 
-    def _read_out(self, discriminator, data, layers: list[int], device) -> np.ndarray:
+    def _read_out(self, discriminator, data, layers: list[int], device, out=None) -> np.ndarray:
         """Pooled features of ``data`` from ``discriminator`` (on ``device``, eval mode)."""
         autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
-        n_features = self._n_features_out(layers, discriminator)
-        out = np.empty((len(data), n_features), dtype=np.float32)
+        shape = (len(data), self._n_features_out(layers, discriminator))
+        if out is None:
+            out = np.empty(shape, dtype=np.float32)
+        elif not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == np.float32):
+            raise ValueError(
+                f"out must be a float32 ndarray (or memmap) of shape {shape}; got "
+                f"{type(out).__name__} of shape {getattr(out, 'shape', None)} and dtype "
+                f"{getattr(out, 'dtype', None)}."
+            )
         start = 0
         with (
             torch.inference_mode(),

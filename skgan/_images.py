@@ -141,7 +141,8 @@ class ImageBatches:
         Samples per batch; the last batch may be smaller.
     shuffle : bool, default=False
         Draw a new order for every pass, from torch's default generator of
-        ``data``'s device (``data`` must then be a tensor).
+        ``data``'s device (the CPU's for NumPy data, e.g. a ``numpy.memmap``,
+        whose batches are then read from disk one at a time).
     device : str or torch.device, optional
         Where batches go; defaults to ``data``'s device (CPU for NumPy data).
     """
@@ -159,10 +160,16 @@ class ImageBatches:
 
     def __iter__(self):
         n = len(self.data)
-        order = torch.randperm(n, device=self.data.device) if self.shuffle else None
+        on_device = isinstance(self.data, torch.Tensor)
+        order = None
+        if self.shuffle:
+            order = torch.randperm(n, device=self.data.device if on_device else "cpu")
         for start in range(0, n, self.batch_size):
             stop = start + self.batch_size
-            index = slice(start, stop) if order is None else order[start:stop]
+            if order is None:
+                index = slice(start, stop)
+            else:
+                index = order[start:stop] if on_device else order[start:stop].numpy()
             yield self.layout.to_model(as_tensor(self.data[index], self.device))
 
 

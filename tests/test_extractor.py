@@ -457,3 +457,25 @@ def test_collapsed_discriminator_restores_the_epoch_before_the_collapse(digits, 
         est = GANFeatureExtractor(**{**TINY, "n_epochs": 6}).fit(X)
     assert len(est.history_) == 1
     np.testing.assert_array_equal(est.transform(X), one_epoch)
+
+
+def test_a_memmap_trains_like_the_same_data_in_memory(digits, tmp_path):
+    X = (digits[0] * 15).astype(np.uint8)
+    disk = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", dtype=np.uint8, shape=X.shape)
+    disk[:] = X
+    disk.flush()
+    on_disk = GANFeatureExtractor(**{**TINY, "n_epochs": 2}).fit(
+        np.load(tmp_path / "X.npy", mmap_mode="r")
+    )
+    in_memory = GANFeatureExtractor(**{**TINY, "n_epochs": 2}).fit(X)
+    assert on_disk.history_[:, "loss_d"] == in_memory.history_[:, "loss_d"]
+    out = np.lib.format.open_memmap(
+        tmp_path / "F.npy", mode="w+", dtype=np.float32, shape=(len(X), 128)
+    )
+    assert on_disk.transform(disk, out=out) is out
+    np.testing.assert_array_equal(out, in_memory.transform(X))
+
+
+def test_transform_checks_out(fitted, digits):
+    with pytest.raises(ValueError, match=r"out must be a float32 ndarray .* of shape \(300, 128\)"):
+        fitted.transform(digits[0], out=np.empty((300, 128)))
