@@ -43,7 +43,7 @@ from ._taps import (
     set_population_statistics,
     tap_layout,
 )
-from ._trainer import GANTrainer, autocast
+from ._trainer import GANTrainer, autocast, rank_and_size
 
 PRECISIONS = ("auto", "32", "bf16")
 SELECT_EPOCHS = ("last", "best")
@@ -136,6 +136,24 @@ def _fingerprint(data: np.ndarray) -> str:
     digest = hashlib.blake2b(f"{data.shape}{data.dtype}".encode(), digest_size=16)
     digest.update(np.ascontiguousarray(data).data)
     return digest.hexdigest()
+
+
+def _accelerator():
+    """The ``accelerate.Accelerator`` of this process (set up by ``accelerate launch``)."""
+    try:
+        from accelerate import Accelerator
+    except ImportError:
+        raise ImportError(
+            "distributed=True needs Hugging Face Accelerate: pip install accelerate"
+        ) from None
+    return Accelerator()
+
+
+def _shared(value: int) -> int:
+    """The main process's ``value``, on every process."""
+    from accelerate.utils import broadcast_object_list
+
+    return broadcast_object_list([value])[0]
 
 
 def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
@@ -231,6 +249,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         ``y``, the RankMe effective rank of their features (``rankme``), a
         label-free heuristic. Scores use the current ``layers``, ``tap``,
         ``pool_size`` and ``pooling``.
+    distributed : bool, default=False
+        Train data-parallel with Hugging Face Accelerate across the processes
+        started by ``accelerate launch`` (one per GPU, or CPU processes with
+        gloo). Every process calls ``fit`` with the same ``X``; each trains on
+        its own shard of every batch (``batch_size`` images per process), and
+        gradients are averaged, so all processes end with identical networks.
+        The device is the one Accelerate assigns (``device`` is ignored); only
+        the main process prints and writes checkpoints.
 
     Attributes
     ----------
@@ -314,6 +340,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         warm_start: bool = False,
         checkpoint_dir: str | os.PathLike | None = None,
         select_epoch: str = "last",
+        distributed: bool = False,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -336,6 +363,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.warm_start = warm_start
         self.checkpoint_dir = checkpoint_dir
         self.select_epoch = select_epoch
+        self.distributed = distributed
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -347,7 +375,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         _one_of(self.precision, "precision", PRECISIONS)
         _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
-        for name in ("compile", "warm_start"):
+        for name in ("compile", "warm_start", "distributed"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
         if not (self.checkpoint_dir is None or isinstance(self.checkpoint_dir, (str, os.PathLike))):
@@ -479,8 +507,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return ImageLayout(self.n_features_in_, self.image_shape_, self.data_range_)
 
     # ---------------------------------------------------------------- training
-    def _trainer(self, generator, discriminator, device, keeper_params) -> GANTrainer:
+    def _trainer(self, generator, discriminator, device, keeper_params, accelerator):
         layout = self._layout()
+        main = accelerator is None or accelerator.is_main_process
         return GANTrainer(
             _prepared(generator, device),
             _prepared(discriminator, device),
@@ -499,9 +528,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             iterator_train__layout=layout,
             iterator_train__shuffle=True,
             iterator_train__device=device,
+            iterator_train__shard=rank_and_size(accelerator),
+            accelerator=accelerator,
             train_split=None,
             device=device,
-            verbose=self.verbose,
+            verbose=self.verbose if main else 0,
             **{f"callbacks__epoch_keeper__{k}": v for k, v in keeper_params.items()},
         )
 
@@ -568,8 +599,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if warm:
             self._check_resumable()
         layout = self._layout()
-        device = resolve_device(self.device)
+        accelerator = _accelerator() if self.distributed else None
+        device = resolve_device(self.device) if accelerator is None else accelerator.device
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if accelerator is not None:
+            seed = _shared(seed)  # identical initial weights and data order everywhere
         fingerprint = None if self.checkpoint_dir is None else _fingerprint(data)
         with _seeded(seed, device), _fast_kernels(device):
             generator, discriminator = build_dcgan(
@@ -577,9 +611,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             )
             keeper_params = {
                 "score": self._epoch_scorer(data, labels, layers, device, seed),
-                "checkpoint": self._checkpoint_writer(fingerprint),
+                "checkpoint": self._checkpoint_writer(fingerprint, accelerator),
             }
-            trainer = self._trainer(generator, discriminator, device, keeper_params).initialize()
+            trainer = self._trainer(
+                generator, discriminator, device, keeper_params, accelerator
+            ).initialize()
             keeper = dict(trainer.callbacks_)["epoch_keeper"]
             start = self._starting_point(warm, fingerprint)
             if start is not None:
@@ -644,8 +680,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         must_match = RESUME_MUST_MATCH + (READOUT if self.select_epoch == "best" else ())
         return _persistence.read_checkpoint(self, self.checkpoint_dir, fingerprint, must_match)
 
-    def _checkpoint_writer(self, fingerprint):
+    def _checkpoint_writer(self, fingerprint, accelerator):
         if self.checkpoint_dir is None:
+            return None
+        if accelerator is not None and not accelerator.is_main_process:
             return None
 
         def write(net, record):

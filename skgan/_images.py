@@ -145,26 +145,39 @@ class ImageBatches:
         whose batches are then read from disk one at a time).
     device : str or torch.device, optional
         Where batches go; defaults to ``data``'s device (CPU for NumPy data).
+    shard : tuple of int, default=(0, 1)
+        ``(rank, world_size)`` for data-parallel training: every process
+        draws the same order, cuts it into global batches of ``world_size *
+        batch_size`` and takes its own ``batch_size`` slice of each; the last
+        incomplete global batch is dropped, so all processes take equal steps.
     """
 
-    def __init__(self, data, layout, batch_size, shuffle=False, device=None):
+    def __init__(self, data, layout, batch_size, shuffle=False, device=None, shard=(0, 1)):
         self.data = data
         self.layout = layout
         self.batch_size = batch_size
         self.shuffle = shuffle
         default = data.device if isinstance(data, torch.Tensor) else "cpu"
         self.device = torch.device(default if device is None else device)
+        self.shard = shard
+
+    def _starts(self) -> range:
+        rank, world = self.shard
+        n = len(self.data)
+        if world == 1:
+            return range(0, n, self.batch_size)
+        step = world * self.batch_size
+        return range(rank * self.batch_size, n - step + 1 + rank * self.batch_size, step)
 
     def __len__(self) -> int:
-        return -(-len(self.data) // self.batch_size)
+        return len(self._starts())
 
     def __iter__(self):
-        n = len(self.data)
         on_device = isinstance(self.data, torch.Tensor)
         order = None
         if self.shuffle:
-            order = torch.randperm(n, device=self.data.device if on_device else "cpu")
-        for start in range(0, n, self.batch_size):
+            order = torch.randperm(len(self.data), device=self.data.device if on_device else "cpu")
+        for start in self._starts():
             stop = start + self.batch_size
             if order is None:
                 index = slice(start, stop)

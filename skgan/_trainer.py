@@ -32,24 +32,20 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     generator, discriminator = net.module_, net.discriminator_
     bce = net.criterion_
     with net.autocast():
-        fake = generator(torch.randn(len(real), net.latent_dim, device=real.device))
+        fake = generator(net.noise(len(real), real.device))
         logit_real = discriminator(real)
         logit_fake = discriminator(fake.detach())
         loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(
             logit_fake, torch.zeros_like(logit_fake)
         )
-    net.optimizer_d_.zero_grad(set_to_none=True)
-    loss_d.backward()
-    net.optimizer_d_.step()
+    net.update(net.optimizer_d_, loss_d)
 
     # D's weights get no gradient in the G step: only G's are updated there.
     discriminator.requires_grad_(False)
     with net.autocast():
         logit_gen = discriminator(fake)
         loss_g = bce(logit_gen, torch.ones_like(logit_gen))
-    net.optimizer_.zero_grad(set_to_none=True)
-    loss_g.backward()
-    net.optimizer_.step()
+    net.update(net.optimizer_, loss_g)
     discriminator.requires_grad_(True)
 
     return {
@@ -83,6 +79,13 @@ def _cpu_copy(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_cpu_copy(item) for item in value)
     return value
+
+
+def rank_and_size(accelerator) -> tuple[int, int]:
+    """``(this process's rank, number of processes)``; ``(0, 1)`` without an accelerator."""
+    if accelerator is None:
+        return 0, 1
+    return accelerator.process_index, accelerator.num_processes
 
 
 class EpochKeeper(Callback):
@@ -224,6 +227,12 @@ class GANTrainer(NeuralNet):
     autocast_dtype : torch.dtype or None, default=None
         Run the forward passes under ``torch.autocast`` with this dtype
         (e.g. ``torch.bfloat16``); ``None`` keeps float32.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train data-parallel over the accelerator's processes: each process
+        steps on its own shard of every batch (``iterator_train__shard``),
+        gradients and epoch statistics are averaged across processes after
+        every backward pass and epoch, and batchnorm running statistics at
+        every epoch's end, so all processes hold identical networks.
     **kwargs
         Everything :class:`skorch.NeuralNet` takes. ``X`` passed to ``fit``
         is a tensor of raw samples that ``iterator_train`` turns into batches
@@ -239,6 +248,7 @@ class GANTrainer(NeuralNet):
         objective="dcgan",
         optimizer_d=torch.optim.Adam,
         autocast_dtype=None,
+        accelerator=None,
         **kwargs,
     ):
         self.discriminator = discriminator
@@ -246,6 +256,7 @@ class GANTrainer(NeuralNet):
         self.objective = objective
         self.optimizer_d = optimizer_d
         self.autocast_dtype = autocast_dtype
+        self.accelerator = accelerator
         super().__init__(module, *args, **kwargs)
 
     def get_default_callbacks(self):
@@ -307,6 +318,32 @@ class GANTrainer(NeuralNet):
         """Autocast context for forward passes (a no-op without ``autocast_dtype``)."""
         return autocast(torch.device(self.device).type, self.autocast_dtype)
 
+    def noise(self, n: int, device) -> torch.Tensor:
+        """``n`` latent vectors; each process gets its own slice of one global draw.
+
+        Every process draws the same global batch, so their RNGs stay in step
+        (they must, to shuffle alike), yet their noise differs.
+        """
+        rank, world = rank_and_size(self.accelerator)
+        z = torch.randn(n * world, self.latent_dim, device=device)
+        return z[rank * n : (rank + 1) * n]
+
+    def update(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+        """One optimizer step on ``loss``, with gradients averaged across processes."""
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.accelerator is not None:
+            self._average([p.grad for g in optimizer.param_groups for p in g["params"]])
+        optimizer.step()
+
+    def _average(self, tensors) -> None:
+        """Replace each tensor in place by its mean over the processes (one reduction)."""
+        tensors = [t for t in tensors if t is not None]
+        flat = torch.cat([t.detach().float().flatten() for t in tensors])
+        flat = self.accelerator.reduce(flat, reduction="mean")
+        for t, mean in zip(tensors, flat.split([t.numel() for t in tensors]), strict=True):
+            t.copy_(mean.view_as(t))
+
     def get_dataset(self, X, y=None):
         return X
 
@@ -335,5 +372,17 @@ class GANTrainer(NeuralNet):
                 for key, value in zip(STEP_KEYS, values.tolist(), strict=True):
                     self.history.record_batch(key, value)
             self.notify("on_batch_end", batch=batch, training=training, **step)
-        for key, value in zip(STEP_KEYS, (totals / count).tolist(), strict=True):
+        means = totals / count
+        if self.accelerator is not None:
+            # Equal shards: the mean of the processes' means is the global mean.
+            self._average([means])
+            self._average(
+                [
+                    b
+                    for module in (self.module_, self.discriminator_)
+                    for b in module.buffers()
+                    if b.is_floating_point()
+                ]
+            )
+        for key, value in zip(STEP_KEYS, means.tolist(), strict=True):
             self.history.record(key, value)
