@@ -146,7 +146,9 @@ def _accelerator():
         raise ImportError(
             "distributed=True needs Hugging Face Accelerate: pip install accelerate"
         ) from None
-    return Accelerator()
+    # Without a GPU, processes started by torchrun or `accelerate launch` train
+    # on CPU over gloo; Accelerate needs to be told so.
+    return Accelerator(cpu=not torch.cuda.is_available())
 
 
 def _shared(value: int) -> int:
