@@ -54,6 +54,7 @@ def save(estimator, path) -> None:
         "width": estimator.discriminator_.blocks[0].conv.out_channels,
         "generator": estimator.generator_.state_dict(),
         "discriminator": estimator.discriminator_.state_dict(),
+        **_subspace_payload(estimator),
     }
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -64,6 +65,21 @@ def save(estimator, path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _subspace_payload(estimator) -> dict:
+    """The real-vs-generated basis (a tensor) and its scores and read-out (JSON), if fitted."""
+    if not hasattr(estimator, "subspace_basis_"):
+        return {}
+    return {
+        "subspace_basis": torch.from_numpy(estimator.subspace_basis_),
+        "subspace": json.dumps(
+            {
+                "subspace_scores_": estimator.subspace_scores_,
+                "subspace_readout_": estimator.subspace_readout_,
+            }
+        ),
+    }
 
 
 def _tuple_params(params: dict) -> dict:
@@ -100,4 +116,8 @@ def load(cls, path):
     estimator.generator_ = generator.eval()
     estimator.discriminator_ = discriminator.eval()
     estimator.history_ = History(json.loads(payload["history"]))
+    if "subspace_basis" in payload:
+        estimator.subspace_basis_ = payload["subspace_basis"].numpy()
+        for name, value in json.loads(payload["subspace"]).items():
+            setattr(estimator, name, value)
     return estimator
