@@ -197,6 +197,7 @@ def select_C(X, y, Cs=DEFAULT_CS, n_splits=3, random_state=None, make_svm=LBFGSL
 
     ``n_splits >= 2`` runs stratified k-fold cross-validation; ``n_splits=1``
     holds out one stratified sixth of the samples once (for large label sets).
+    A single candidate is returned without fitting anything.
 
     Examples
     --------
@@ -206,6 +207,8 @@ def select_C(X, y, Cs=DEFAULT_CS, n_splits=3, random_state=None, make_svm=LBFGSL
     >>> select_C(X[:300] / 16, y[:300], Cs=(1e-3, 1.0), random_state=0, make_svm=LinearSVC)
     1.0
     """
+    if len(Cs) == 1:
+        return Cs[0]
     if n_splits == 1:
         folds = StratifiedShuffleSplit(1, test_size=1 / 6, random_state=random_state)
     else:
