@@ -304,7 +304,6 @@ def plot(payload: dict, path: Path) -> None:
         ]
         ax.bar(np.arange(len(TAPS)) + (i - 1) * width, means, width, label=subspace or "none")
     ax.set_xticks(np.arange(len(TAPS)), TAPS)
-    ax.set_ylim(50, 100)
     ax.set_title("all blocks, 100 labels")
     ax.set_ylabel("test accuracy (%)")
     ax.legend(fontsize=7)
