@@ -370,7 +370,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--subspace-samples",
         type=int,
-        default=10000,
+        default=5000,
         help="real training images given to fit_subspace",
     )
     parser.add_argument("--n-directions", type=int, default=10)
