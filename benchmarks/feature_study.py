@@ -199,7 +199,11 @@ def markdown(payload: dict) -> str:
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`; torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}."
-        + ("" if payload["complete"] else " **Partial run: rows missing.**"),
+        + (
+            ""
+            if payload["complete"]
+            else " **Partial run: stopped at the time budget; rows not listed were not measured.**"
+        ),
         f"GAN: default parameters, {a['n_epochs']} epochs on {payload['n_train']} training "
         f"images" + (f" (fit {fit:.0f} s)" if fit else "") + f"; test on {payload['n_test']}. "
         f"Subspace: `fit_subspace` on the first {payload['subspace_samples']} training images "
@@ -258,7 +262,8 @@ def markdown(payload: dict) -> str:
 
 
 def plot(payload: dict, path: Path) -> None:
-    """Accuracy per label count for all blocks (activation), and separability per block."""
+    """Accuracy per label count (all blocks, activation), per tap and subspace (100 labels),
+    and real-vs-generated separability as directions are removed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -306,27 +311,19 @@ def plot(payload: dict, path: Path) -> None:
     ax.set_xticks(np.arange(len(TAPS)), TAPS)
     ax.set_title("all blocks, 100 labels")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=7)
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=7, loc="upper center", ncol=3)
 
     ax = axes[2]
-    table = payload["separability"].get("trained", {})
-    for tap, marker in zip(TAPS, "osd", strict=True):
-        keys = [f"{layers_name(layers)} | {tap}" for layers in LAYER_CHOICES]
-        found = [(i, table[k]["scores"]) for i, k in enumerate(keys) if k in table]
-        x = [i for i, _ in found]
-        ax.plot(x, [100 * s[0] for _, s in found], marker=marker, label=f"{tap}: before")
-        ax.plot(
-            x,
-            [100 * s[-1] for _, s in found],
-            marker=marker,
-            ls="--",
-            label=f"{tap}: after removal",
-        )
+    for source, table in payload["separability"].items():
+        for key, record in table.items():
+            scores = [100 * s for s in record["scores"]]
+            ax.plot(range(len(scores)), scores, marker=".", label=f"{source}: {key}")
     ax.axhline(50, c="k", ls=":", label="chance")
-    ax.set_xticks(range(len(LAYER_CHOICES)), [layers_name(lc) for lc in LAYER_CHOICES])
-    ax.set_title("real vs generated: held-out accuracy")
-    ax.set_ylabel("accuracy (%)")
-    ax.legend(fontsize=7)
+    ax.set_xlabel("directions removed")
+    ax.set_ylabel("held-out accuracy (%)")
+    ax.set_title("real vs generated, linear classifier")
+    ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
