@@ -35,6 +35,7 @@ from ._images import (
 )
 from ._nets import build_dcgan, n_blocks
 from ._selection import EpochScorer, subsample
+from ._subspace import HELD_OUT_FRACTION, SUBSPACES, project, real_fake_subspace
 from ._taps import (
     POOLINGS,
     TAPS,
@@ -63,6 +64,8 @@ RESUME_MUST_MATCH = (
 )
 #: With ``select_epoch="best"``, the epochs are scored on these read-out settings too.
 READOUT = ("layers", "tap", "pool_size", "pooling")
+#: Fitted attributes of the real-vs-generated subspace (see ``fit_subspace``).
+SUBSPACE_ATTRIBUTES = ("subspace_basis_", "subspace_scores_", "subspace_readout_")
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -259,6 +262,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         gradients are averaged, so all processes end with identical networks.
         The device is the one Accelerate assigns (``device`` is ignored); only
         the main process prints and writes checkpoints.
+    subspace : {None, "complement", "discriminative"}, default=None
+        ``None`` returns the pooled features as they are. Otherwise ``fit``
+        also finds the directions along which the features separate real
+        training images from generated ones (see :meth:`fit_subspace`), and
+        ``transform`` returns the features projected onto the orthogonal
+        complement of those directions (``"complement"``) or onto their span
+        (``"discriminative"``). Both projections stay in the original
+        coordinates: same width and feature names, and the two add up to the
+        unprojected features; ``transform(X) @ subspace_basis_`` gives the
+        ``k`` coordinates along the directions.
+    n_subspace_directions : int, default=10
+        Most real-vs-generated directions to find; the search stops earlier
+        when a held-out classifier is near chance (see :meth:`fit_subspace`).
 
     Attributes
     ----------
@@ -286,6 +302,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Values per sample (``C * H * W`` for image input).
     feature_names_in_ : ndarray of str objects
         Column names, when ``X`` had string column names; one per input value.
+    subspace_basis_ : ndarray of shape (n_features_out, k), float32
+        Orthonormal real-vs-generated directions, one per column, in the
+        coordinates of the unprojected features; set by :meth:`fit_subspace`
+        (called by ``fit`` when ``subspace`` is not ``None``).
+    subspace_scores_ : list of float
+        Held-out real-vs-generated accuracy of the linear classifier fitted
+        after ``i`` directions were removed, for ``i = 0 .. k``: the first
+        entry is the read-out's linear separability, the last what is left
+        in the complement.
+    subspace_readout_ : dict
+        The read-out (``layers`` as block indices, ``tap``, ``pool_size``,
+        ``pooling``) the basis was computed for; ``transform`` refuses to
+        project a different read-out.
 
     Notes
     -----
@@ -343,6 +372,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         checkpoint_dir: str | os.PathLike | None = None,
         select_epoch: str = "last",
         distributed: bool = False,
+        subspace: str | None = None,
+        n_subspace_directions: int = 10,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -366,6 +397,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.select_epoch = select_epoch
         self.distributed = distributed
+        self.subspace = subspace
+        self.n_subspace_directions = n_subspace_directions
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -434,6 +467,44 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if not indices or len(set(indices)) != len(indices):
             raise ValueError(message)
         return indices
+
+    def _check_subspace_params(self) -> None:
+        if self.subspace is not None and not (
+            isinstance(self.subspace, str) and self.subspace in SUBSPACES
+        ):
+            raise ValueError(
+                f"subspace must be None, 'complement' or 'discriminative'; got {self.subspace!r}."
+            )
+        check_scalar(
+            self.n_subspace_directions, "n_subspace_directions", numbers.Integral, min_val=1
+        )
+
+    def _readout(self, layers: list[int]) -> dict:
+        """The read-out parameters that decide which features a basis belongs to."""
+        return {
+            "layers": list(layers),
+            "tap": self.tap,
+            "pool_size": int(self.pool_size),
+            "pooling": self.pooling,
+        }
+
+    def _subspace_basis(self, layers: list[int]) -> np.ndarray | None:
+        """The basis ``transform`` projects on, after checking it fits the read-out."""
+        if self.subspace is None:
+            return None
+        if not hasattr(self, "subspace_basis_"):
+            raise ValueError(
+                f"subspace={self.subspace!r} needs subspace_basis_, which this extractor "
+                f"lacks (it was fitted with subspace=None); call fit_subspace(X) first."
+            )
+        readout = self._readout(layers)
+        if readout != self.subspace_readout_:
+            raise ValueError(
+                f"subspace_basis_ was computed for the read-out {self.subspace_readout_}, "
+                f"but the read-out is now {readout}; call fit_subspace(X) to recompute it "
+                f"for this read-out, or restore the read-out parameters."
+            )
+        return self.subspace_basis_
 
     def _validate_input(self, X, *, reset: bool) -> np.ndarray:
         """Check ``X`` and return it as a 2-D ``(n_samples, n_features)`` array.
@@ -595,6 +666,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     def _train(self, X, y, n_epochs: int, warm: bool):
         """Train for ``n_epochs`` epochs, from scratch, a checkpoint, or (``warm``) the fit."""
         self._check_training_params()
+        self._check_subspace_params()
         data = self._validate_input(X, reset=not warm)
         layers = self._check_readout_params()
         labels = self._selection_labels(y, len(data))
@@ -641,6 +713,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self._training_record = keeper.record()
         best = keeper.best_ if self.select_epoch == "best" else None
         self.best_epoch_ = keeper.last_["epoch"] if best is None else best["epoch"]
+        # A basis of the previous networks would not fit the new ones.
+        for name in SUBSPACE_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        if self.subspace is not None:
+            self._fit_subspace(data)
         return self
 
     def _selection_labels(self, y, n_samples: int):
@@ -704,6 +781,92 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         features = functools.partial(self._read_out, data=subset, layers=layers, device=device)
         return EpochScorer(batches, features, None if labels is None else labels[index])
 
+    def fit_subspace(self, X, y=None):
+        """Find the real-vs-generated directions of the current read-out.
+
+        Pools the discriminator features of the images in ``X`` (the training
+        images, typically) and of as many images drawn from the generator,
+        then runs iterative nullspace projection: fit a linear classifier of
+        real vs generated features, add its unit weight vector (orthogonalised
+        against the directions found so far) to the basis, project it out,
+        repeat. It stops after ``n_subspace_directions`` directions, or as soon
+        as the classifier's accuracy on a held-out fifth of the real and of the
+        generated images is near chance: at most ``0.5`` plus two standard
+        errors of a coin's accuracy on the held-out images, and at least
+        ``0.51``.
+
+        The classifier is an L2-regularised logistic regression on
+        standardised features; its weights are mapped back to the features'
+        own coordinates, so each removed direction is exactly the one the
+        classifier read in the space ``transform`` returns.
+
+        ``fit`` calls this when ``subspace`` is not ``None``; call it yourself
+        on a fitted extractor after changing ``layers``, ``tap``,
+        ``pool_size`` or ``pooling``, or to compute a basis without retraining
+        the GAN. The result does not depend on ``subspace``. Memory use is
+        ``2 * len(X) * n_features_out`` float32 values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
+                (n_samples, C, H, W)
+            Real images laid out as in ``fit``; at least 2 (a fifth, at least
+            one, is held out).
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : GANFeatureExtractor
+            With ``subspace_basis_``, ``subspace_scores_`` and
+            ``subspace_readout_`` set.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> gan = GANFeatureExtractor(n_epochs=1, width=8, latent_dim=8, random_state=0).fit(X)
+        >>> gan.set_params(tap="conv", subspace="complement").fit_subspace(X)
+        GANFeatureExtractor(...)
+        >>> gan.subspace_basis_.shape[0] == gan.transform(X[:2]).shape[1]
+        True
+        >>> len(gan.subspace_scores_) == gan.subspace_basis_.shape[1] + 1
+        True
+        """
+        check_is_fitted(self)
+        self._check_subspace_params()
+        self._fit_subspace(self._validate_input(X, reset=False))
+        return self
+
+    def _fit_subspace(self, data: np.ndarray) -> None:
+        layers = self._check_readout_params()
+        n = len(data)
+        if n < 2:
+            raise ValueError(
+                f"Finding the real-vs-generated subspace needs at least 2 images (one is "
+                f"held out); got {n} sample{'s' if n != 1 else ''}."
+            )
+        rng = check_random_state(self.random_state)
+        n_held_out = max(1, round(HELD_OUT_FRACTION * n))
+        n_train = n - n_held_out
+        real = data[rng.permutation(n)]
+        fake = self.sample(n, random_state=rng).reshape(n, -1)
+        # Row blocks: real / generated for fitting, then real / generated held out.
+        blocks = [real[:n_train], fake[:n_train], real[n_train:], fake[n_train:]]
+        features = np.empty((2 * n, self._n_features_out(layers)), dtype=np.float32)
+        device = resolve_device(self.device)
+        discriminator = _on_device(self.discriminator_, device)
+        start = 0
+        for block in blocks:
+            stop = start + len(block)
+            self._read_out(discriminator, block, layers, device, out=features[start:stop])
+            start = stop
+        basis, scores = real_fake_subspace(features, n_train, self.n_subspace_directions)
+        self.subspace_basis_ = basis
+        self.subspace_scores_ = scores
+        self.subspace_readout_ = self._readout(layers)
+
     # ---------------------------------------------------------------- features
     def transform(self, X, out: np.ndarray | None = None) -> np.ndarray:
         """Pooled discriminator features of the images in ``X``.
@@ -738,14 +901,21 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
+        self._check_subspace_params()
         data = self._validate_input(X, reset=False)
         layers = self._check_readout_params()
+        basis = self._subspace_basis(layers)
         device = resolve_device(self.device)
         discriminator = _on_device(self.discriminator_, device)
-        return self._read_out(discriminator, data, layers, device, out=out)
+        return self._read_out(discriminator, data, layers, device, out=out, basis=basis)
 
-    def _read_out(self, discriminator, data, layers: list[int], device, out=None) -> np.ndarray:
-        """Pooled features of ``data`` from ``discriminator`` (on ``device``, eval mode)."""
+    def _read_out(
+        self, discriminator, data, layers: list[int], device, out=None, basis=None
+    ) -> np.ndarray:
+        """Pooled features of ``data`` from ``discriminator`` (on ``device``, eval mode).
+
+        With ``basis``, they are projected as ``subspace`` says.
+        """
         autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
         shape = (len(data), self._n_features_out(layers, discriminator))
@@ -757,6 +927,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 f"{type(out).__name__} of shape {getattr(out, 'shape', None)} and dtype "
                 f"{getattr(out, 'dtype', None)}."
             )
+        if basis is not None:
+            basis = torch.from_numpy(basis).to(device)
         start = 0
         with (
             torch.inference_mode(),
@@ -766,8 +938,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             for x in batches:
                 features = discriminator_features(
                     discriminator, x, layers, self.tap, self.pool_size, self.pooling
-                )
-                out[start : start + len(features)] = features.float().cpu().numpy()
+                ).float()
+                if basis is not None:
+                    # Projected batch by batch, so no second full-size array is made.
+                    features = project(features, basis, self.subspace)
+                out[start : start + len(features)] = features.cpu().numpy()
                 start += len(features)
         return out
 

@@ -72,6 +72,21 @@ def _write_atomically(payload: dict, path: Path) -> None:
         raise
 
 
+def _subspace_payload(estimator) -> dict:
+    """The real-vs-generated basis (a tensor) and its scores and read-out (JSON), if fitted."""
+    if not hasattr(estimator, "subspace_basis_"):
+        return {}
+    return {
+        "subspace_basis": torch.from_numpy(estimator.subspace_basis_),
+        "subspace": json.dumps(
+            {
+                "subspace_scores_": estimator.subspace_scores_,
+                "subspace_readout_": estimator.subspace_readout_,
+            }
+        ),
+    }
+
+
 def _read(path, expected_format: str) -> dict:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -97,6 +112,7 @@ def save(estimator, path) -> None:
         "discriminator": estimator.discriminator_.state_dict(),
         "best_epoch": estimator.best_epoch_,
         "training": estimator._training_record,
+        **_subspace_payload(estimator),
     }
     _write_atomically(payload, Path(path))
 
@@ -169,4 +185,8 @@ def load(cls, path):
     # Files from skgan 0.1.0 hold no training record: they load, but cannot warm-start.
     estimator.best_epoch_ = payload.get("best_epoch", len(estimator.history_))
     estimator._training_record = payload.get("training")
+    if "subspace_basis" in payload:
+        estimator.subspace_basis_ = payload["subspace_basis"].numpy()
+        for name, value in json.loads(payload["subspace"]).items():
+            setattr(estimator, name, value)
     return estimator

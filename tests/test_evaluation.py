@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from skgan.evaluation import (
@@ -8,6 +9,8 @@ from skgan.evaluation import (
     _signed_targets,
     balanced_draw,
     linear_probe,
+    nearest_neighbor_accuracy,
+    select_C,
     squared_hinge_objective,
 )
 
@@ -59,3 +62,38 @@ def test_linear_probe_reports_draws_and_uses_all_labels_once(scaled_digits):
         X[:1000], y[:1000], X[1000:], y[1000:], 1000, random_state=0, make_svm=LinearSVC
     )
     assert len(full["scores"]) == 1 and full["mean"] > few["mean"]
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 1024])
+def test_nearest_neighbor_matches_sklearn_for_any_batch_size(batch_size):
+    X, y = load_digits(return_X_y=True)
+    # Integer pixel values: float32 distances are exact, so predictions must agree.
+    ours = nearest_neighbor_accuracy(
+        X[:600], y[:600], X[600:900], y[600:900], batch_size=batch_size
+    )
+    ref = KNeighborsClassifier(1).fit(X[:600], y[:600]).score(X[600:900], y[600:900])
+    assert ours == ref and ours > 0.9
+
+
+def test_nearest_neighbor_takes_the_closest_label():
+    train = np.array([[0.0, 0.0], [10.0, 0.0]])
+    test = np.array([[1.0, 0.0], [9.0, 1.0], [4.0, 0.0]])
+    assert nearest_neighbor_accuracy(train, ["a", "b"], test, ["a", "b", "b"]) == pytest.approx(
+        2 / 3
+    )
+
+
+def test_nearest_neighbor_rejects_mismatched_input():
+    with pytest.raises(ValueError, match="same number of columns"):
+        nearest_neighbor_accuracy(np.ones((3, 2)), [0, 1, 2], np.ones((2, 3)), [0, 1])
+    with pytest.raises(ValueError, match="one label per row"):
+        nearest_neighbor_accuracy(np.ones((3, 2)), [0, 1], np.ones((2, 2)), [0, 1])
+    with pytest.raises(ValueError, match="batch_size"):
+        nearest_neighbor_accuracy(np.ones((3, 2)), [0, 1, 2], np.ones((2, 2)), [0, 1], batch_size=0)
+
+
+def test_select_c_with_one_candidate_fits_nothing():
+    def refuse(C):
+        raise AssertionError("no fit expected")
+
+    assert select_C(np.ones((6, 2)), [0, 1] * 3, Cs=(0.5,), make_svm=refuse) == 0.5

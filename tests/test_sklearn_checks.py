@@ -10,6 +10,10 @@ from skgan import GANFeatureExtractor
         GANFeatureExtractor(
             **{**TINY, "width": 4, "latent_dim": 4, "tap": "conv", "pooling": "avg"}
         ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "subspace": "complement"},
+            n_subspace_directions=2,
+        ),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
