@@ -8,7 +8,7 @@ process owns, not the file pages the kernel maps in and can drop) above the
 level before the phase. For contrast, the last phase loads the same file into
 memory with ``np.load`` and fits on that.
 
-    python benchmarks/out_of_core.py [--n 100000] [--side 32] [--n-epochs 1]
+    python benchmarks/out_of_core.py [--n 60000] [--side 32] [--n-epochs 1]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import _proc_status_mb, args_record, machine, timed, write_results
+from _common import RESULTS, _proc_status_mb, args_record, machine, timed, write_results
 
 from skgan import GANFeatureExtractor
 
@@ -48,7 +48,7 @@ class AnonPeak:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=60_000)
     parser.add_argument("--side", type=int, default=32)
     parser.add_argument("--n-epochs", type=int, default=1)
     parser.add_argument("--width", type=int, default=4)
@@ -119,7 +119,7 @@ def main(argv=None) -> None:
     ]
     lines += [f"| {name} | {growth:.1f} |" for name, growth in rows.items()]
     lines += ["", "Wall times (JSON) were taken on a CPU shared with other jobs."]
-    write_results("out_of_core-cpu", payload, "\n".join(lines) + "\n", args.out or None)
+    write_results("out_of_core-cpu", payload, "\n".join(lines) + "\n", args.out or RESULTS)
 
 
 if __name__ == "__main__":

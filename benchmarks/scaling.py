@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from _common import DEFAULT_MNIST, args_record, machine, write_results
+from _common import DEFAULT_MNIST, RESULTS, args_record, machine, write_results
 from distributed_fit import launch
 from joblib import parallel_backend
 from sklearn.model_selection import GridSearchCV
@@ -98,11 +99,13 @@ def main(argv=None) -> None:
     parser.add_argument("--n-search", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     payload = {
         "machine": machine("cpu"),
         "args": args_record(args),
         "accelerate_images_per_s": accelerate_rows(args),
         "dask_grid_search": dask_rows(args),
+        "load_average_1min": [load_before, os.getloadavg()[0]],
     }
     acc, dask = payload["accelerate_images_per_s"], payload["dask_grid_search"]
     lines = [
@@ -129,8 +132,12 @@ def main(argv=None) -> None:
         f"| Dask LocalCluster, 2 one-thread workers | {dask['dask 2 workers (s)']:.1f} |",
         "",
         f"Same cross-validation scores: {dask['scores_match']}.",
+        "",
+        f"1-minute load average at start and end: {load_before:.1f}, "
+        f"{payload['load_average_1min'][1]:.1f} (above the core count means other jobs "
+        f"shared the CPU).",
     ]
-    write_results("scaling-cpu", payload, "\n".join(lines) + "\n", args.out or None)
+    write_results("scaling-cpu", payload, "\n".join(lines) + "\n", args.out or RESULTS)
 
 
 if __name__ == "__main__":
