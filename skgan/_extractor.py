@@ -5,14 +5,15 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _persistence
 from ._images import (
@@ -23,18 +24,25 @@ from ._images import (
     infer_image_shape,
     normalize_image_shape,
 )
-from ._nets import build_dcgan, n_blocks
+from ._inversion import invert
+from ._nets import GANS, build_gan, n_blocks
 from ._taps import (
+    ENCODER_LAYERS,
     POOLINGS,
     TAPS,
     discriminator_features,
+    encoder_features,
     feature_names,
+    latent_names,
+    penultimate_layout,
     set_population_statistics,
     tap_layout,
 )
 from ._trainer import GANTrainer, autocast
 
 PRECISIONS = ("auto", "32", "bf16")
+#: What ``transform`` returns: pooled D taps, the encoder's output, or inverted codes.
+FEATURES = ("discriminator", "encoder", "inversion")
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -176,6 +184,29 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     transform_batch_size : int, default=512
         Images per forward pass in ``transform``, in the batchnorm statistics
         pass and in ``sample``; memory use is the output plus O(this).
+    gan : {"dcgan", "bigan"}, default="dcgan"
+        The GAN trained by ``fit``. ``"bigan"`` (Donahue et al., 2016; ALI,
+        Dumoulin et al., 2016) also trains an encoder E, the discriminator's
+        block stack ending in ``latent_dim`` values, together with the
+        generator against a joint discriminator D(x, z) whose x-path is the
+        DCGAN discriminator's block stack.
+    features : {"discriminator", "encoder", "inversion"}, default="discriminator"
+        What ``transform`` returns. ``"discriminator"``: the pooled
+        discriminator taps (for ``gan="bigan"``, of the joint D's x-path).
+        ``"encoder"`` (``gan="bigan"`` only): the encoder's output, see
+        ``encoder_layer``. ``"inversion"``: per image the code
+        ``z* = argmin_z ||G(z) - x||^2`` after ``inversion_steps`` Adam steps,
+        starting from ``E(x)`` with an encoder and from ``z = 0`` without
+        (``gan="dcgan"``), so it is deterministic.
+    encoder_layer : {"latent", "penultimate"}, default="latent"
+        With ``features="encoder"``: the code ``E(x)`` (``latent_dim``
+        features) or the encoder's penultimate layer, its last block's
+        activation taken whole (``width * 2**(k-1) * 16`` features; the BiGAN
+        authors found such layers often better).
+    inversion_steps : int, default=100
+        Adam steps per batch of ``features="inversion"``.
+    inversion_lr : float, default=0.1
+        Adam learning rate of ``features="inversion"``.
 
     Attributes
     ----------
@@ -184,6 +215,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     discriminator_ : torch.nn.Module
         Trained discriminator, on CPU, in eval mode, with its batchnorm
         running statistics set to the training set's population statistics.
+        For ``gan="bigan"`` the joint discriminator D(x, z).
+    encoder_ : torch.nn.Module or None
+        For ``gan="bigan"``, the trained encoder (on CPU, eval mode, batchnorm
+        with population statistics); ``None`` for ``gan="dcgan"``.
     history_ : skorch.History
         One record per epoch with ``loss_d``, ``loss_g``, ``d_real`` (mean
         D(x)), ``d_fake`` (mean D(G(z)) before the D update) and ``dur``
@@ -202,9 +237,15 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    The feature read-out parameters (``layers``, ``tap``, ``pool_size``,
+    The feature read-out parameters (``features``, ``encoder_layer``,
+    ``inversion_steps``, ``inversion_lr``, ``layers``, ``tap``, ``pool_size``,
     ``pooling``) are read at ``transform`` time, so changing them on a fitted
     extractor needs no retraining.
+
+    With latent features (``features="encoder"`` with
+    ``encoder_layer="latent"``, or ``"inversion"``), :meth:`inverse_transform`
+    draws ``G(z)`` for codes ``z``, so ``inverse_transform(transform(X))``
+    reconstructs ``X``.
 
     Images are padded with the darkest value to the smallest side ``4 * 2**k``
     (at least 8) that holds them; both sides must be at least 2 pixels.
@@ -225,6 +266,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     (200, 128)
     >>> gan.sample(3).shape
     (3, 64)
+    >>> bigan = GANFeatureExtractor(
+    ...     gan="bigan", features="encoder", n_epochs=1, width=8, latent_dim=16, random_state=0
+    ... )
+    >>> codes = bigan.fit_transform(X[:200])
+    >>> codes.shape, bigan.inverse_transform(codes).shape
+    ((200, 16), (200, 64))
     """
 
     def __init__(
@@ -248,6 +295,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         precision: str = "auto",
         compile: bool = False,
         transform_batch_size: int = 512,
+        gan: str = "dcgan",
+        features: str = "discriminator",
+        encoder_layer: str = "latent",
+        inversion_steps: int = 100,
+        inversion_lr: float = 0.1,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -267,6 +319,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.precision = precision
         self.compile = compile
         self.transform_batch_size = transform_batch_size
+        self.gan = gan
+        self.features = features
+        self.encoder_layer = encoder_layer
+        self.inversion_steps = inversion_steps
+        self.inversion_lr = inversion_lr
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -277,6 +334,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         _one_of(self.precision, "precision", PRECISIONS)
+        _one_of(self.gan, "gan", GANS)
         if not isinstance(self.compile, bool):
             raise TypeError(f"compile must be True or False; got {self.compile!r}.")
         if not math.isfinite(self.lr):
@@ -307,8 +365,23 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             ) from None
         return low, high
 
-    def _check_readout_params(self) -> list[int]:
+    def _check_readout_params(self, has_encoder: bool) -> list[int]:
         """Validate the read-out parameters; return the tapped block indices."""
+        _one_of(self.features, "features", FEATURES)
+        if self.features == "encoder" and not has_encoder:
+            raise ValueError(
+                "features='encoder' needs a GAN with an encoder: use gan='bigan' "
+                "(gan='dcgan' has none; features='inversion' works with both)."
+            )
+        _one_of(self.encoder_layer, "encoder_layer", ENCODER_LAYERS)
+        check_scalar(self.inversion_steps, "inversion_steps", numbers.Integral, min_val=0)
+        check_scalar(
+            self.inversion_lr, "inversion_lr", numbers.Real, min_val=0, include_boundaries="neither"
+        )
+        if not math.isfinite(self.inversion_lr):
+            raise ValueError(
+                f"inversion_lr must be a finite positive number; got {self.inversion_lr!r}."
+            )
         _one_of(self.tap, "tap", TAPS)
         _one_of(self.pooling, "pooling", POOLINGS)
         check_scalar(self.pool_size, "pool_size", numbers.Integral, min_val=1)
@@ -388,12 +461,15 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return ImageLayout(self.n_features_in_, self.image_shape_, self.data_range_)
 
     # ---------------------------------------------------------------- training
-    def _trainer(self, generator, discriminator, device) -> GANTrainer:
+    def _trainer(self, networks: dict, device) -> GANTrainer:
         layout = self._layout()
+        encoder = networks["encoder"]
         return GANTrainer(
-            _prepared(generator, device),
-            _prepared(discriminator, device),
+            _prepared(networks["generator"], device),
+            _prepared(networks["discriminator"], device),
             latent_dim=self.latent_dim,
+            encoder=None if encoder is None else _prepared(encoder, device),
+            objective=self.gan,
             autocast_dtype=resolve_autocast(self.precision, device),
             compile=self.compile,
             criterion=torch.nn.BCEWithLogitsLoss,
@@ -414,7 +490,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         )
 
     def fit(self, X, y=None):
-        """Train the DCGAN on the images in ``X``.
+        """Train the GAN (``gan``) on the images in ``X``.
 
         Parameters
         ----------
@@ -431,29 +507,33 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         """
         self._check_training_params()
         data = self._validate_input(X, reset=True)
-        self._check_readout_params()
+        self._check_readout_params(has_encoder=self.gan == "bigan")
         layout = self._layout()
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         with _seeded(seed, device), _fast_kernels(device):
-            generator, discriminator = build_dcgan(
-                layout.channels, layout.side, self.width, self.latent_dim
+            networks = build_gan(
+                self.gan, layout.channels, layout.side, self.width, self.latent_dim
             )
-            trainer = self._trainer(generator, discriminator, device)
+            trainer = self._trainer(networks, device)
             samples = as_tensor(data, device)
             trainer.fit(samples)
+            batches = ImageBatches(samples, layout, self.transform_batch_size)
             discriminator = _unwrapped(trainer.discriminator_)
-            set_population_statistics(
-                discriminator, ImageBatches(samples, layout, self.transform_batch_size)
-            )
+            set_population_statistics(discriminator, batches)
+            encoder = None
+            if networks["encoder"] is not None:
+                encoder = _unwrapped(trainer.encoder_)
+                set_population_statistics(encoder, batches)
         self.generator_ = _plain_cpu(_unwrapped(trainer.module_))
         self.discriminator_ = _plain_cpu(discriminator)
+        self.encoder_ = None if encoder is None else _plain_cpu(encoder)
         self.history_ = trainer.history
         return self
 
     # ---------------------------------------------------------------- features
     def transform(self, X) -> np.ndarray:
-        """Pooled discriminator features of the images in ``X``.
+        """Features of the images in ``X``, as chosen by ``features``.
 
         Parameters
         ----------
@@ -468,37 +548,62 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         data = self._validate_input(X, reset=False)
-        layers = self._check_readout_params()
+        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
         device = resolve_device(self.device)
-        discriminator = _on_device(self.discriminator_, device)
+        extract = self._feature_function(layers, device)
         autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
-        out = np.empty((len(data), self._n_features_out(layers)), dtype=np.float32)
+        out = np.empty((len(data), len(self._feature_names(layers))), dtype=np.float32)
         start = 0
-        with (
-            torch.inference_mode(),
-            _fast_kernels(device),
-            autocast(device.type, autocast_dtype),
-        ):
+        # Inversion takes gradients (with respect to the codes), which inference mode forbids.
+        no_grad = torch.no_grad() if self.features == "inversion" else torch.inference_mode()
+        with no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
             for x in batches:
-                features = discriminator_features(
-                    discriminator, x, layers, self.tap, self.pool_size, self.pooling
-                )
+                features = extract(x)
                 out[start : start + len(features)] = features.float().cpu().numpy()
                 start += len(features)
         return out
 
-    def _tap_layout(self, layers: list[int]):
-        return tap_layout(self.discriminator_, self._layout().side, layers, self.pool_size)
+    def _feature_function(self, layers: list[int], device) -> Callable:
+        """Model-ready images -> features on ``device``, for the ``features`` parameter."""
+        if self.features == "discriminator":
+            return partial(
+                discriminator_features,
+                _on_device(self.discriminator_, device),
+                layers=layers,
+                tap=self.tap,
+                pool_size=self.pool_size,
+                pooling=self.pooling,
+            )
+        if self.features == "encoder":
+            return partial(
+                encoder_features, _on_device(self.encoder_, device), layer=self.encoder_layer
+            )
+        generator = _on_device(self.generator_, device)
+        encoder = None if self.encoder_ is None else _on_device(self.encoder_, device)
 
-    def _n_features_out(self, layers: list[int]) -> int:
-        return sum(channels * grid * grid for _, channels, grid in self._tap_layout(layers))
+        def inversion(x: torch.Tensor) -> torch.Tensor:
+            start = x.new_zeros(len(x), generator.latent_dim) if encoder is None else encoder(x)
+            return invert(generator, x, start, self.inversion_steps, self.inversion_lr)
+
+        return inversion
+
+    def _feature_names(self, layers: list[int]) -> np.ndarray:
+        side = self._layout().side
+        if self.features == "discriminator":
+            layout = tap_layout(self.discriminator_, side, layers, self.pool_size)
+            return feature_names(layout, self.tap)
+        if self.features == "encoder" and self.encoder_layer == "penultimate":
+            return feature_names(penultimate_layout(self.encoder_, side), "activation")
+        return latent_names(self.generator_.latent_dim)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the output features, e.g. ``d2_activation_c017_r1_c3``.
+        """Names of the output features, e.g. ``d2_activation_c017_r1_c3`` or ``z017``.
 
-        Each name gives the discriminator block, the tap, the channel and the
-        pooling-grid row and column.
+        Discriminator features are named by block, tap, channel and
+        pooling-grid row and column; latent codes (``features="encoder"`` or
+        ``"inversion"``) ``z000, z001, ...``; the encoder's penultimate layer
+        like discriminator taps of its last block (``e2_activation_...``).
 
         Parameters
         ----------
@@ -522,8 +627,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             names_in = getattr(self, "feature_names_in_", None)
             if names_in is not None and not np.array_equal(names_in, input_features):
                 raise ValueError("input_features is not equal to feature_names_in_")
-        layers = self._check_readout_params()
-        return feature_names(self._tap_layout(layers), self.tap)
+        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
+        return self._feature_names(layers)
 
     # ---------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
@@ -548,6 +653,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         z = torch.randn(
             n_samples, self.generator_.latent_dim, generator=torch.Generator().manual_seed(seed)
         )
+        return self._generate(z)
+
+    def _generate(self, z: torch.Tensor) -> np.ndarray:
+        """``G(z)`` as images shaped and scaled like the ``X`` given to ``fit``."""
         layout = self._layout()
         self.generator_.eval()
         with torch.inference_mode():
@@ -560,7 +669,60 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if self.input_ndim_ == 2:
             return flat
         shape = self.image_shape_ if self.input_ndim_ == 4 else self.image_shape_[1:]
-        return flat.reshape(n_samples, *shape)
+        return flat.reshape(len(z), *shape)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Images ``G(z)`` drawn by the generator for latent codes ``z``.
+
+        Defined for latent features (``features="encoder"`` with
+        ``encoder_layer="latent"``, or ``features="inversion"``), so that
+        ``inverse_transform(transform(X))`` reconstructs ``X``, like
+        :meth:`sklearn.decomposition.PCA.inverse_transform`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Latent codes, e.g. the output of :meth:`transform`.
+
+        Returns
+        -------
+        images : ndarray of float32
+            Shaped like the ``X`` given to ``fit`` (2-D, 3-D or 4-D) and in its
+            scale, as from :meth:`sample`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> gan = GANFeatureExtractor(
+        ...     features="inversion", inversion_steps=20, n_epochs=1, width=8, latent_dim=8,
+        ...     random_state=0,
+        ... ).fit(X[:200])
+        >>> gan.inverse_transform(gan.transform(X[:3])).shape
+        (3, 64)
+        """
+        check_is_fitted(self)
+        self._check_readout_params(has_encoder=self.encoder_ is not None)
+        if (
+            self.features == "discriminator"
+            or self.encoder_layer == "penultimate"
+            and (self.features == "encoder")
+        ):
+            raise ValueError(
+                f"inverse_transform needs latent-code features (features='encoder' with "
+                f"encoder_layer='latent', or features='inversion'); got features="
+                f"{self.features!r}, encoder_layer={self.encoder_layer!r}."
+            )
+        Z = check_array(X, dtype=[np.float32, np.float64])
+        latent_dim = self.generator_.latent_dim
+        if Z.shape[1] != latent_dim:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects latent codes "
+                f"of length latent_dim = {latent_dim}."
+            )
+        return self._generate(torch.as_tensor(Z, dtype=torch.float32))
 
     # ------------------------------------------------------------- persistence
     def save(self, path) -> None:

@@ -20,7 +20,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._nets import build_dcgan
+from ._nets import build_gan
 
 FORMAT = "skgan.GANFeatureExtractor/1"
 #: Fitted attributes stored as JSON, besides the networks.
@@ -55,6 +55,8 @@ def save(estimator, path) -> None:
         "generator": estimator.generator_.state_dict(),
         "discriminator": estimator.discriminator_.state_dict(),
     }
+    if estimator.encoder_ is not None:
+        payload["encoder"] = estimator.encoder_.state_dict()
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -92,12 +94,15 @@ def load(cls, path):
     if metadata["feature_names_in_"] is not None:
         estimator.feature_names_in_ = np.asarray(metadata["feature_names_in_"], dtype=object)
     layout = estimator._layout()
-    generator, discriminator = build_dcgan(
-        layout.channels, layout.side, payload["width"], payload["latent_dim"]
-    )
-    generator.load_state_dict(payload["generator"])
-    discriminator.load_state_dict(payload["discriminator"])
-    estimator.generator_ = generator.eval()
-    estimator.discriminator_ = discriminator.eval()
+    # The fitted networks decide, not the ``gan`` parameter (which may have been set since).
+    gan = "bigan" if "encoder" in payload else "dcgan"
+    networks = build_gan(gan, layout.channels, layout.side, payload["width"], payload["latent_dim"])
+    for role, network in networks.items():
+        if network is not None:
+            network.load_state_dict(payload[role])
+            network.eval()
+    estimator.generator_ = networks["generator"]
+    estimator.discriminator_ = networks["discriminator"]
+    estimator.encoder_ = networks["encoder"]
     estimator.history_ = History(json.loads(payload["history"]))
     return estimator

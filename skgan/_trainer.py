@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 
 import torch
 from sklearn.exceptions import ConvergenceWarning
@@ -27,31 +28,30 @@ def autocast(device_type: str, dtype: torch.dtype | None):
     return torch.autocast(device_type, dtype=dtype, enabled=dtype is not None)
 
 
-def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
-    """One alternating D / G update with the non-saturating BCE loss."""
-    generator, discriminator = net.module_, net.discriminator_
-    bce = net.criterion_
-    with net.autocast():
-        fake = generator(torch.randn(len(real), net.latent_dim, device=real.device))
-        logit_real = discriminator(real)
-        logit_fake = discriminator(fake.detach())
-        loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(
-            logit_fake, torch.zeros_like(logit_fake)
-        )
-    net.optimizer_d_.zero_grad(set_to_none=True)
-    loss_d.backward()
-    net.optimizer_d_.step()
+def _real_fake_loss(bce, logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:
+    """BCE with label 1 for ``logit_real`` and 0 for ``logit_fake``."""
+    return bce(logit_real, torch.ones_like(logit_real)) + bce(
+        logit_fake, torch.zeros_like(logit_fake)
+    )
 
-    # D's weights get no gradient in the G step: only G's are updated there.
-    discriminator.requires_grad_(False)
-    with net.autocast():
-        logit_gen = discriminator(fake)
-        loss_g = bce(logit_gen, torch.ones_like(logit_gen))
-    net.optimizer_.zero_grad(set_to_none=True)
-    loss_g.backward()
-    net.optimizer_.step()
-    discriminator.requires_grad_(True)
 
+def _update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+@contextmanager
+def _frozen(module: torch.nn.Module):
+    """The module's weights get no gradient in the block (the other player's step)."""
+    module.requires_grad_(False)
+    try:
+        yield
+    finally:
+        module.requires_grad_(True)
+
+
+def _step_record(loss_d, loss_g, logit_real, logit_fake) -> dict[str, torch.Tensor]:
     return {
         "loss_d": loss_d.detach(),
         "loss_g": loss_g.detach(),
@@ -60,7 +60,52 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     }
 
 
-OBJECTIVES = {"dcgan": _dcgan_step}
+def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One alternating D / G update with the non-saturating BCE loss."""
+    generator, discriminator = net.module_, net.discriminator_
+    bce = net.criterion_
+    with net.autocast():
+        fake = generator(torch.randn(len(real), net.latent_dim, device=real.device))
+        logit_real = discriminator(real)
+        logit_fake = discriminator(fake.detach())
+        loss_d = _real_fake_loss(bce, logit_real, logit_fake)
+    _update(net.optimizer_d_, loss_d)
+
+    with _frozen(discriminator):
+        with net.autocast():
+            logit_gen = discriminator(fake)
+            loss_g = bce(logit_gen, torch.ones_like(logit_gen))
+        _update(net.optimizer_, loss_g)
+    return _step_record(loss_d, loss_g, logit_real, logit_fake)
+
+
+def _bigan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One alternating D / (G + E) update of BiGAN's objective.
+
+    D tells real pairs ``(x, E(x))`` (label 1) from generated pairs
+    ``(G(z), z)`` (label 0). G and E, in the one generator optimizer, are
+    trained to fool it with the labels swapped (the non-saturating form of
+    the BiGAN minimax game), which at the optimum makes E invert G.
+    """
+    generator, encoder, discriminator = net.module_, net.encoder_, net.discriminator_
+    bce = net.criterion_
+    with net.autocast():
+        z = torch.randn(len(real), net.latent_dim, device=real.device)
+        fake = generator(z)
+        code = encoder(real)
+        logit_real = discriminator(real, code.detach())
+        logit_fake = discriminator(fake.detach(), z)
+        loss_d = _real_fake_loss(bce, logit_real, logit_fake)
+    _update(net.optimizer_d_, loss_d)
+
+    with _frozen(discriminator):
+        with net.autocast():
+            loss_g = _real_fake_loss(bce, discriminator(fake, z), discriminator(real, code))
+        _update(net.optimizer_, loss_g)
+    return _step_record(loss_d, loss_g, logit_real, logit_fake)
+
+
+OBJECTIVES = {"dcgan": _dcgan_step, "bigan": _bigan_step}
 
 
 class LastGoodEpoch(Callback):
@@ -73,12 +118,13 @@ class LastGoodEpoch(Callback):
       so ``fit`` ends on the last complete epoch.
     """
 
-    MODULES = ("module", "discriminator")
+    MODULES = ("module", "encoder", "discriminator")
 
     def _snapshot(self, net) -> None:
         self.state_ = {
             name: {k: v.detach().clone() for k, v in getattr(net, name + "_").state_dict().items()}
             for name in self.MODULES
+            if hasattr(net, name + "_")
         }
 
     def _fall_back(self, net, message: str, category) -> None:
@@ -120,7 +166,7 @@ class LastGoodEpoch(Callback):
 
 
 class GANTrainer(NeuralNet):
-    """skorch net that trains a generator against a discriminator.
+    """skorch net that trains a generator (and encoder) against a discriminator.
 
     Parameters
     ----------
@@ -128,6 +174,9 @@ class GANTrainer(NeuralNet):
         The generator (skorch's main module, so ``module__*`` routes to it).
     discriminator : torch.nn.Module
         The discriminator; ``discriminator__*`` routes to it.
+    encoder : torch.nn.Module or None, default=None
+        An encoder (BiGAN) trained with the generator: both share the
+        generator's optimizer, ``optimizer``. ``encoder__*`` routes to it.
     latent_dim : int
         Length of the noise vector fed to the generator.
     objective : str, default="dcgan"
@@ -150,12 +199,14 @@ class GANTrainer(NeuralNet):
         discriminator,
         *args,
         latent_dim,
+        encoder=None,
         objective="dcgan",
         optimizer_d=torch.optim.Adam,
         autocast_dtype=None,
         **kwargs,
     ):
         self.discriminator = discriminator
+        self.encoder = encoder
         self.latent_dim = latent_dim
         self.objective = objective
         self.optimizer_d = optimizer_d
@@ -172,11 +223,23 @@ class GANTrainer(NeuralNet):
         super().initialize_module()
         params = self.get_params_for("discriminator")
         self.discriminator_ = self.initialized_instance(self.discriminator, params)
+        if self.encoder is not None:
+            params = self.get_params_for("encoder")
+            self.encoder_ = self.initialized_instance(self.encoder, params)
         return self
 
+    def _generator_side_parameters(self):
+        """The generator's named parameters, then the encoder's (``encoder.*``) if any."""
+        yield from self.module_.named_parameters()
+        if self.encoder is not None:
+            yield from self.encoder_.named_parameters(prefix="encoder")
+
     def initialize_optimizer(self, *_, **__):
-        for name, module in (("optimizer", self.module_), ("optimizer_d", self.discriminator_)):
-            args, kwargs = self.get_params_for_optimizer(name, module.named_parameters())
+        for name, named_parameters in (
+            ("optimizer", self._generator_side_parameters()),
+            ("optimizer_d", self.discriminator_.named_parameters()),
+        ):
+            args, kwargs = self.get_params_for_optimizer(name, named_parameters)
             setattr(self, name + "_", getattr(self, name)(*args, **kwargs))
         return self
 

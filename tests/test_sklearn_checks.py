@@ -10,6 +10,12 @@ from skgan import GANFeatureExtractor
         GANFeatureExtractor(
             **{**TINY, "width": 4, "latent_dim": 4, "tap": "conv", "pooling": "avg"}
         ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "gan": "bigan", "features": "encoder"}
+        ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "features": "inversion", "inversion_steps": 3}
+        ),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
