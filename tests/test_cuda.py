@@ -39,3 +39,15 @@ def test_cuda_fitted_estimator_unpickles_and_transforms_on_a_cpu_only_machine(di
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     restored = pickle.loads(blob)
     np.testing.assert_allclose(restored.transform(X), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("features", ["encoder", "discriminator", "inversion"])
+def test_bigan_features_on_cuda_match_cpu(digits, features):
+    X, _ = digits
+    params = {**TINY, "gan": "bigan", "features": features, "inversion_steps": 10}
+    est = GANFeatureExtractor(**params, device="cuda", precision="32").fit(X)
+    assert next(est.encoder_.parameters()).device.type == "cpu"
+    on_cuda = est.transform(X)
+    on_cpu = est.set_params(device="cpu").transform(X)
+    # cuDNN may use TF32 convolutions; inversion compounds the difference over its steps.
+    np.testing.assert_allclose(on_cuda, on_cpu, rtol=1e-2, atol=1e-2)
