@@ -153,7 +153,8 @@ def make_svm(n_labels: int, max_iter: int):
     return lambda C: LBFGSLinearSVC(C=C, max_iter=max_iter)
 
 
-def probe(name, F_train, y_train, F_test, y_test, args, rows) -> None:
+def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None) -> None:
+    """Score the linear SVM at each label count; call ``done()`` after each."""
     for n_labels in args.labels:
         n_labels = min(n_labels, len(y_train))
         start = time.perf_counter()
@@ -175,6 +176,7 @@ def probe(name, F_train, y_train, F_test, y_test, args, rows) -> None:
             f"{100 * result['std']:.2f} % ({result['seconds']:.0f} s)",
             flush=True,
         )
+        done()
 
 
 def verify_solver(F_train, y_train, F_test, y_test, n=3000, C=1e-2) -> dict:
@@ -206,7 +208,7 @@ def _percent(value) -> str:
 
 def markdown(payload: dict) -> str:
     m, rows, args = payload["machine"], payload["rows"], payload["args"]
-    labels = [str(n) for n in args["labels"]]
+    labels = [str(n) for n in sorted(args["labels"], reverse=True)]
     lines = [
         "# MNIST linear probe",
         "",
@@ -299,6 +301,7 @@ def main(argv=None) -> None:
     parser.add_argument("--n-epochs", type=int, default=10, help="DCGAN epochs")
     parser.add_argument("--bigan-epochs", type=int, default=10)
     parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--n-test", type=int, default=10000)
     parser.add_argument("--n-draws", type=int, default=10)
     parser.add_argument("--labels", type=int, nargs="+", default=list(LABEL_COUNTS))
     parser.add_argument(
@@ -308,6 +311,12 @@ def main(argv=None) -> None:
     parser.add_argument("--inversion-test", type=int, default=1000)
     parser.add_argument("--inversion-steps", type=int, default=100)
     parser.add_argument("--inversion-lr", type=float, default=0.1)
+    parser.add_argument(
+        "--solver-check",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="check L-BFGS against liblinear on the first trained-D row (a few minutes)",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="mnist_linear_probe", help="results file name stem")
@@ -318,6 +327,7 @@ def main(argv=None) -> None:
     X_train, y_train = load_mnist(args.data_home, split="train")
     X_test, y_test = load_mnist(args.data_home, split="test")
     X_train, y_train = X_train[: args.n_train], y_train[: args.n_train]
+    X_test, y_test = X_test[: args.n_test], y_test[: args.n_test]
     device = str(resolve_device(args.device))
     specs = fit_specs(args)
     inversion = dict(inversion_steps=args.inversion_steps, inversion_lr=args.inversion_lr)
@@ -331,12 +341,16 @@ def main(argv=None) -> None:
     }
     rows, estimators = payload["rows"], {}
     name = f"{args.name}-{device.split(':')[0]}"
+
+    def save() -> None:
+        payload.update(peak_rss_mb=peak_rss_mb(), seconds=time.perf_counter() - start)
+        write_results(name, payload, markdown(payload), args.out)
+
     for key in args.models:
         row_name, fit, readout, subset = ROWS[key]
         n_train = args.inversion_train if subset else len(X_train)
         n_test = args.inversion_test if subset else len(X_test)
-        data = (X_train[:n_train], y_train[:n_train], X_test[:n_test], y_test[:n_test])
-        Xa, ya, Xb, yb = data
+        Xa, ya, Xb, yb = X_train[:n_train], y_train[:n_train], X_test[:n_test], y_test[:n_test]
         record = rows.setdefault(row_name, {"fit": fit, "subset": subset, "n_train": n_train})
         if fit is None:
             features = (Xa.reshape(len(Xa), -1) / 255.0, Xb.reshape(len(Xb), -1) / 255.0)
@@ -346,28 +360,27 @@ def main(argv=None) -> None:
                 estimators[fit] = fit_gan(fit, specs[fit], X_train, args, payload["fits"])
             estimator = estimators[fit].set_params(**inversion)
             features = extract(row_name, estimator, readout, Xa, Xb, record)
-        probe(row_name, features[0], ya, features[1], yb, args, rows)
         if features[0].shape[1] <= KNN_MAX_DIMS:
             record["nearest_neighbor"] = nearest_neighbor_accuracy(features[0], ya, features[1], yb)
             print(f"  {row_name} 1-NN: {100 * record['nearest_neighbor']:.2f} %", flush=True)
-        if fit is not None and readout.get("features") in ("encoder", "inversion"):
-            if readout.get("encoder_layer", "latent") == "latent":
-                record.update(reconstruction_errors(estimator, features[1], Xb, args.seed))
-                print(
-                    f"  {row_name} reconstruction MSE: {record['reconstruction_mse']:.4f} "
-                    f"(random z: {record['random_z_mse']:.4f})",
-                    flush=True,
-                )
-        if key in ("dcgan-d", "bigan-d") and "solver_check" not in payload:
+        latent = readout.get("features") in ("encoder", "inversion")
+        if latent and readout.get("encoder_layer", "latent") == "latent":
+            record.update(reconstruction_errors(estimator, features[1], Xb, args.seed))
+            print(
+                f"  {row_name} reconstruction MSE: {record['reconstruction_mse']:.4f} "
+                f"(random z: {record['random_z_mse']:.4f})",
+                flush=True,
+            )
+        save()
+        probe(row_name, features[0], ya, features[1], yb, args, rows, done=save)
+        if args.solver_check and key in ("dcgan-d", "bigan-d") and "solver_check" not in payload:
             payload["solver_check"] = {
                 "row": row_name,
                 **verify_solver(features[0], ya, features[1], yb),
             }
         del features
-        payload.update(peak_rss_mb=peak_rss_mb(), seconds=time.perf_counter() - start)
-        write_results(name, payload, markdown(payload), args.out)
     payload["complete"] = True
-    write_results(name, payload, markdown(payload), args.out)
+    save()
 
 
 if __name__ == "__main__":

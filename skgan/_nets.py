@@ -20,6 +20,7 @@ from collections import OrderedDict
 from itertools import pairwise
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -126,12 +127,41 @@ class Encoder(nn.Module):
         return self.head(self.blocks(x)).flatten(1)
 
 
+class SpectralLinear(nn.Linear):
+    """A linear layer with its weight divided by its largest singular value.
+
+    Spectral normalisation (Miyato et al., 2018) keeps the joint
+    discriminator's fully connected layers 1-Lipschitz; without it the joint
+    D wins the BiGAN game within a few epochs and the encoder stops learning.
+    Each training forward pass refines the singular vectors ``u`` and ``v``
+    (buffers) by one power iteration. Unlike torch's parametrization, the
+    module deep-copies and pickles.
+    """
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features)
+        self.register_buffer("u", F.normalize(torch.randn(out_features), dim=0))
+        self.register_buffer("v", F.normalize(torch.randn(in_features), dim=0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            with torch.no_grad():
+                self.v.copy_(F.normalize(self.weight.t() @ self.u, dim=0))
+                self.u.copy_(F.normalize(self.weight @ self.v, dim=0))
+        # Copies: a later forward pass updates the buffers before this one's backward.
+        u, v = self.u.clone(), self.v.clone()
+        sigma = torch.dot(u, self.weight @ v)
+        return F.linear(x, self.weight / sigma, self.bias)
+
+
 class JointDiscriminator(nn.Module):
     """BiGAN discriminator ``D(x, z)``: one real/fake logit per (image, code) pair.
 
     The x-path is :class:`Discriminator`'s block stack (``blocks``, readable by
     the same feature taps), the z-path two LeakyReLU layers; the joint head
-    sees both, with dropout against the joint D overpowering G and E.
+    sees both. The fully connected layers are spectrally normalised
+    (:class:`SpectralLinear`) and followed by dropout, so that the joint D
+    does not overpower G and E.
 
     Parameters
     ----------
@@ -149,18 +179,18 @@ class JointDiscriminator(nn.Module):
         x_features = block_channels(width, side)[-1] * 16
         z_features, hidden = 8 * width, 16 * width
         self.z_path = nn.Sequential(
-            nn.Linear(latent_dim, z_features),
+            SpectralLinear(latent_dim, z_features),
             nn.LeakyReLU(0.2),
             nn.Dropout(dropout),
-            nn.Linear(z_features, z_features),
+            SpectralLinear(z_features, z_features),
             nn.LeakyReLU(0.2),
             nn.Dropout(dropout),
         )
         self.head = nn.Sequential(
-            nn.Linear(x_features + z_features, hidden),
+            SpectralLinear(x_features + z_features, hidden),
             nn.LeakyReLU(0.2),
             nn.Dropout(dropout),
-            nn.Linear(hidden, 1),
+            SpectralLinear(hidden, 1),
         )
 
     def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

@@ -80,28 +80,30 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
 
 
 def _bigan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
-    """One alternating D / (G + E) update of BiGAN's objective.
+    """One simultaneous D / (G + E) update of BiGAN's objective.
 
     D tells real pairs ``(x, E(x))`` (label 1) from generated pairs
     ``(G(z), z)`` (label 0). G and E, in the one generator optimizer, are
     trained to fool it with the labels swapped (the non-saturating form of
-    the BiGAN minimax game), which at the optimum makes E invert G.
+    the BiGAN minimax game), which at the optimum makes E invert G. As in
+    the BiGAN authors' code, both players' gradients come from the same
+    forward pass, which saves D's second pair of forward passes.
     """
     generator, encoder, discriminator = net.module_, net.encoder_, net.discriminator_
     bce = net.criterion_
     with net.autocast():
         z = torch.randn(len(real), net.latent_dim, device=real.device)
-        fake = generator(z)
-        code = encoder(real)
-        logit_real = discriminator(real, code.detach())
-        logit_fake = discriminator(fake.detach(), z)
+        logit_real = discriminator(real, encoder(real))
+        logit_fake = discriminator(generator(z), z)
         loss_d = _real_fake_loss(bce, logit_real, logit_fake)
-    _update(net.optimizer_d_, loss_d)
-
-    with _frozen(discriminator):
-        with net.autocast():
-            loss_g = _real_fake_loss(bce, discriminator(fake, z), discriminator(real, code))
-        _update(net.optimizer_, loss_g)
+        loss_g = _real_fake_loss(bce, logit_fake, logit_real)
+    net.optimizer_d_.zero_grad(set_to_none=True)
+    net.optimizer_.zero_grad(set_to_none=True)
+    # Each loss reaches only its own player's weights.
+    loss_d.backward(inputs=list(discriminator.parameters()), retain_graph=True)
+    loss_g.backward(inputs=[p for group in net.optimizer_.param_groups for p in group["params"]])
+    net.optimizer_d_.step()
+    net.optimizer_.step()
     return _step_record(loss_d, loss_g, logit_real, logit_fake)
 
 

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -8,6 +10,7 @@ from skgan._nets import (
     Encoder,
     Generator,
     JointDiscriminator,
+    SpectralLinear,
     block_channels,
     build_bigan,
     build_dcgan,
@@ -83,3 +86,18 @@ def test_build_gan_gives_the_networks_of_each_kind():
     assert isinstance(bigan["encoder"], Encoder)
     assert isinstance(bigan["discriminator"], JointDiscriminator)
     assert set(GANS) == {"dcgan", "bigan"}
+
+
+def test_spectral_linear_has_unit_spectral_norm_after_power_iterations():
+    torch.manual_seed(0)
+    layer = SpectralLinear(6, 4)
+    with torch.no_grad():
+        layer.weight.mul_(10)
+    for _ in range(30):
+        layer(torch.randn(2, 6))
+    normalised = layer.weight / torch.dot(layer.u, layer.weight @ layer.v)
+    assert torch.linalg.matrix_norm(normalised, ord=2).item() == pytest.approx(1.0, rel=1e-3)
+    layer.eval()
+    x = torch.randn(3, 6)
+    torch.testing.assert_close(layer(x), x @ normalised.t() + layer.bias)
+    copy.deepcopy(layer)  # unlike torch's parametrizations
