@@ -222,7 +222,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     history_ : skorch.History
         One record per epoch with ``loss_d``, ``loss_g``, ``d_real`` (mean
         D(x)), ``d_fake`` (mean D(G(z)) before the D update) and ``dur``
-        (seconds); e.g. ``history_[:, "loss_d"]``.
+        (seconds); e.g. ``history_[:, "loss_d"]``. For ``gan="bigan"``,
+        ``d_real`` is the mean D(x, E(x)) and ``d_fake`` the mean D(G(z), z).
     image_shape_ : tuple of int
         ``(C, H, W)`` of the images the networks were trained on.
     data_range_ : tuple of float
@@ -588,14 +589,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
 
         return inversion
 
+    def _latent_features(self) -> bool:
+        """Whether ``transform`` returns latent codes (which ``inverse_transform`` decodes)."""
+        encoded = self.features == "encoder" and self.encoder_layer == "latent"
+        return encoded or self.features == "inversion"
+
     def _feature_names(self, layers: list[int]) -> np.ndarray:
         side = self._layout().side
-        if self.features == "discriminator":
-            layout = tap_layout(self.discriminator_, side, layers, self.pool_size)
-            return feature_names(layout, self.tap)
-        if self.features == "encoder" and self.encoder_layer == "penultimate":
+        if self._latent_features():
+            return latent_names(self.generator_.latent_dim)
+        if self.features == "encoder":
             return feature_names(penultimate_layout(self.encoder_, side), "activation")
-        return latent_names(self.generator_.latent_dim)
+        layout = tap_layout(self.discriminator_, side, layers, self.pool_size)
+        return feature_names(layout, self.tap)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output features, e.g. ``d2_activation_c017_r1_c3`` or ``z017``.
@@ -705,11 +711,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._check_readout_params(has_encoder=self.encoder_ is not None)
-        if (
-            self.features == "discriminator"
-            or self.encoder_layer == "penultimate"
-            and (self.features == "encoder")
-        ):
+        if not self._latent_features():
             raise ValueError(
                 f"inverse_transform needs latent-code features (features='encoder' with "
                 f"encoder_layer='latent', or features='inversion'); got features="

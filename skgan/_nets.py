@@ -173,7 +173,7 @@ class JointDiscriminator(nn.Module):
         Dropout probability in the z-path and the joint head.
     """
 
-    def __init__(self, latent_dim: int, channels: int, side: int, width: int, dropout=0.2):
+    def __init__(self, latent_dim: int, channels: int, side: int, width: int, dropout: float = 0.2):
         super().__init__()
         self.blocks = conv_blocks(channels, side, width)
         x_features = block_channels(width, side)[-1] * 16
