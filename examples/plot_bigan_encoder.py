@@ -7,7 +7,7 @@ that E(x) is the latent code the generator would need to draw ``x``. Here
 ``GANFeatureExtractor(gan="bigan", features="encoder")`` trains one on
 scikit-learn's 8x8 digits without labels; its ``transform`` returns E(x), a
 compact feature vector for a linear SVM, and ``inverse_transform`` draws
-G(E(x)): the digit as the generator understands it. Generator inversion
+G(E(x)): the digit as the generator would draw it from that code. Generator inversion
 (``features="inversion"``) refines those codes by gradient steps on
 ``||G(z) - x||^2`` and reconstructs more faithfully.
 """
@@ -54,7 +54,10 @@ for name, pipeline in pipelines.items():
 # %%
 # Reconstructions of held-out digits: G(E(x)), then G(z*) after inversion
 # warm-started from E(x). The mean squared errors stand beside that of
-# random codes, which know nothing about the image.
+# random codes, which know nothing about the image. After short training
+# G(E(x)) may be no closer than a random code (the encoder learns useful
+# features before it learns to invert G exactly); inversion, which optimises
+# each code for its own image, reconstructs much more faithfully.
 bigan = pipelines["BiGAN E(x)"][0]
 reconstructions = {"G(E(x))": bigan.inverse_transform(bigan.transform(X_test))}
 # ``features`` is read at transform time: the same fitted BiGAN inverts its generator.
