@@ -216,7 +216,8 @@ def markdown(payload: dict) -> str:
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
         f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.",
-        f"GANs trained on {payload['n_train']} training images (epochs in the fits table); "
+        f"GANs trained on the first {args.get('gan_train') or payload['n_train']} of the "
+        f"{payload['n_train']} training images (epochs in the fits table); "
         f"test on {payload['n_test']}. SVM: sklearn's LinearSVC up to {LIBLINEAR_MAX_LABELS} "
         f"labels, its objective by L-BFGS (at most {args['max_iter']} iterations) "
         f"above; C in {CS} by 3-fold CV on each draw's labels (one held-out sixth with all "
@@ -308,6 +309,11 @@ def main(argv=None) -> None:
     parser.add_argument("--bigan-epochs", type=int, default=10)
     parser.add_argument("--n-train", type=int, default=60000)
     parser.add_argument("--n-test", type=int, default=10000)
+    parser.add_argument(
+        "--gan-train",
+        type=int,
+        help="fit the GANs on the first this many training images (default: all)",
+    )
     parser.add_argument("--n-draws", type=int, default=10)
     parser.add_argument("--labels", type=int, nargs="+", default=list(LABEL_COUNTS))
     parser.add_argument(
@@ -369,7 +375,8 @@ def main(argv=None) -> None:
             record["n_features"] = features[0].shape[1]
         else:
             if fit not in estimators:
-                estimators[fit] = fit_gan(fit, specs[fit], X_train, args, payload["fits"])
+                gan_train = X_train[: args.gan_train]
+                estimators[fit] = fit_gan(fit, specs[fit], gan_train, args, payload["fits"])
             estimator = estimators[fit].set_params(**inversion)
             features = extract(row_name, estimator, readout, Xa, Xb, record)
         if features[0].shape[1] <= KNN_MAX_DIMS:
