@@ -1,10 +1,22 @@
-"""MNIST linear probe: raw pixels vs random-weight D vs trained DCGAN D.
+"""MNIST linear probe: raw pixels vs random-weight and trained GAN features.
 
 Fits GANFeatureExtractor on the 60000 MNIST training images (no labels), then
 scores a linear SVM on each feature set with 60000, 1000 and 100 labels
 (1000 / 100: mean and std over balanced draws; C chosen by cross-validation
-on each draw's labels, or on a held-out sixth with all labels). All three
-rows come from this one run with the same protocol (``skgan.evaluation``).
+on each draw's labels, or on a held-out sixth with all labels). All rows
+come from this one run with the same protocol (``skgan.evaluation``).
+
+``--models`` picks the rows (default: all): raw pixels, DCGAN discriminator
+features (random and trained), and the generator-side rows of a BiGAN (its
+encoder's code E(x) and penultimate layer, its joint discriminator's pooled
+x-path, random and trained) and of generator inversion (BiGAN, warm-started
+from E(x), and DCGAN, from z = 0). Inversion rows use the first
+``--inversion-train`` / ``--inversion-test`` images (it is an optimisation
+per image). Rows with at most ``KNN_MAX_DIMS`` features also get 1-NN test
+accuracy (Euclidean, all training images of the row), and latent-code rows
+the mean squared reconstruction error of ``inverse_transform(transform(X))``
+on the test images (pixels scaled to [0, 1]) beside that of random codes.
+Results are written after every row, so a cut-short run leaves its rows.
 
 The SVM is :class:`skgan.evaluation.LBFGSLinearSVC`, which solves LinearSVC's
 own objective; the script checks that on a subset of the trained features
@@ -12,9 +24,9 @@ own objective; the script checks that on a subset of the trained features
 
 Usage::
 
-    python benchmarks/mnist_linear_probe.py                # full run (CPU: ~1 h)
+    python benchmarks/mnist_linear_probe.py --models raw random-d dcgan-d   # CPU: ~1 h
     python benchmarks/mnist_linear_probe.py --n-train 3000 --n-epochs 1 --n-draws 2 \
-        --out /tmp/quick                                   # smoke run
+        --bigan-epochs 1 --out /tmp/quick                  # smoke run of every row
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor
@@ -43,31 +56,94 @@ LABEL_COUNTS = (60000, 1000, 100)
 CS = (1e-3, 1e-2, 1e-1)
 #: Up to this many labels the probe uses sklearn's LinearSVC itself.
 LIBLINEAR_MAX_LABELS = 5000
+#: Rows with at most this many features also get 1-NN accuracy.
+KNN_MAX_DIMS = 1000
+
+#: Rows: key -> (row name, fit it reads, read-out parameters, on the inversion subset).
+ROWS = {
+    "raw": ("raw pixels", None, {}, False),
+    "random-d": ("random-weight D", "random DCGAN", {}, False),
+    "dcgan-d": ("trained D", "DCGAN", {}, False),
+    "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
+    "random-bigan-d": ("random-weight BiGAN pooled D", "random BiGAN", {}, False),
+    "bigan-e": ("BiGAN E(x)", "BiGAN", {"features": "encoder"}, False),
+    "bigan-penultimate": (
+        "BiGAN E penultimate",
+        "BiGAN",
+        {"features": "encoder", "encoder_layer": "penultimate"},
+        False,
+    ),
+    "bigan-d": ("BiGAN pooled D", "BiGAN", {}, False),
+    "bigan-inversion": ("BiGAN inversion", "BiGAN", {"features": "inversion"}, True),
+    "dcgan-inversion": ("DCGAN inversion", "DCGAN", {"features": "inversion"}, True),
+}
+#: Read-out parameters every row starts from (one fitted extractor serves several rows).
+READOUT = {"features": "discriminator", "encoder_layer": "latent"}
 
 
-def extract(name: str, estimator, X_train, X_test, rows: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Fit ``estimator`` on X_train (no labels); time fit and transform."""
-    record = rows.setdefault(name, {})
+def fit_specs(args) -> dict:
+    """GAN parameters of each fit the rows may read."""
+    return {
+        "random DCGAN": dict(n_epochs=0),
+        "DCGAN": dict(n_epochs=args.n_epochs),
+        "random BiGAN": dict(gan="bigan", n_epochs=0),
+        "BiGAN": dict(gan="bigan", n_epochs=args.bigan_epochs),
+    }
+
+
+def fit_gan(name: str, params: dict, X_train, args, fits: dict) -> GANFeatureExtractor:
+    """Fit one GAN on X_train (no labels); record its timing in ``fits``."""
+    estimator = GANFeatureExtractor(
+        verbose=int(params["n_epochs"] > 0), device=args.device, random_state=args.seed, **params
+    )
+    record = fits.setdefault(name, dict(params))
     with timed(record, "fit_seconds"):
         estimator.fit(X_train)
-    with timed(record, "transform_seconds"):
-        F_train = estimator.transform(X_train)
-        F_test = estimator.transform(X_test)
-    n_epochs = estimator.n_epochs
-    train_seconds = float(sum(estimator.history_[:, "dur"])) if n_epochs else 0.0
+    epoch_seconds = (
+        [float(d) for d in estimator.history_[:, "dur"]] if len(estimator.history_) else []
+    )
     record.update(
-        n_features=int(F_train.shape[1]),
-        train_loop_seconds=train_seconds,
-        train_images_per_s=(n_epochs * len(X_train) / train_seconds) if n_epochs else None,
-        transform_images_per_s=(len(X_train) + len(X_test)) / record["transform_seconds"],
-        peak_rss_mb_after=peak_rss_mb(),
+        epoch_seconds=epoch_seconds,
+        mean_epoch_seconds=float(np.mean(epoch_seconds)) if epoch_seconds else None,
+        train_images_per_s=len(X_train) / np.mean(epoch_seconds) if epoch_seconds else None,
         history=[
             {k: row[k] for k in ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "dur")}
             for row in estimator.history_
         ],
     )
-    print(f"{name}: {F_train.shape[1]} features, fit {record['fit_seconds']:.1f} s", flush=True)
+    print(f"{name}: fit {record['fit_seconds']:.1f} s, epochs {epoch_seconds}", flush=True)
+    return estimator
+
+
+def extract(name: str, estimator, readout: dict, X_train, X_test, record: dict):
+    """Features of a fitted ``estimator`` with the row's read-out parameters; timed."""
+    estimator.set_params(**{**READOUT, **readout})
+    with timed(record, "transform_seconds"):
+        F_train = estimator.transform(X_train)
+        F_test = estimator.transform(X_test)
+    record.update(
+        n_features=int(F_train.shape[1]),
+        transform_images_per_s=(len(X_train) + len(X_test)) / record["transform_seconds"],
+        peak_rss_mb_after=peak_rss_mb(),
+    )
+    print(f"{name}: {F_train.shape[1]} features, transform {record['transform_seconds']:.1f} s")
     return F_train, F_test
+
+
+def nearest_neighbor_accuracy(F_train, y_train, F_test, y_test) -> float:
+    """1-NN test accuracy, Euclidean distance on the features as they are."""
+    return float(KNeighborsClassifier(n_neighbors=1).fit(F_train, y_train).score(F_test, y_test))
+
+
+def reconstruction_errors(estimator, F_test, X_test, seed: int) -> dict:
+    """Mean squared error per pixel in [0, 1] of G(codes) and of G(random z) vs the images."""
+    images = X_test.astype(np.float32) / 255.0
+    reconstructed = estimator.inverse_transform(F_test) / 255.0
+    random = estimator.sample(len(X_test), random_state=seed) / 255.0
+    return {
+        "reconstruction_mse": float(((reconstructed - images) ** 2).mean()),
+        "random_z_mse": float(((random - images) ** 2).mean()),
+    }
 
 
 def make_svm(n_labels: int, max_iter: int):
@@ -77,8 +153,10 @@ def make_svm(n_labels: int, max_iter: int):
     return lambda C: LBFGSLinearSVC(C=C, max_iter=max_iter)
 
 
-def probe(name, F_train, y_train, F_test, y_test, args, rows) -> None:
-    for n_labels in args.labels:
+def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None) -> None:
+    """Score the linear SVM at each label count; call ``done()`` after each."""
+    wide = F_train.shape[1] > KNN_MAX_DIMS and args.wide_labels is not None
+    for n_labels in args.wide_labels if wide else args.labels:
         n_labels = min(n_labels, len(y_train))
         start = time.perf_counter()
         result = linear_probe(
@@ -99,6 +177,7 @@ def probe(name, F_train, y_train, F_test, y_test, args, rows) -> None:
             f"{100 * result['std']:.2f} % ({result['seconds']:.0f} s)",
             flush=True,
         )
+        done()
 
 
 def verify_solver(F_train, y_train, F_test, y_test, n=3000, C=1e-2) -> dict:
@@ -124,48 +203,99 @@ def verify_solver(F_train, y_train, F_test, y_test, n=3000, C=1e-2) -> dict:
     }
 
 
+def _percent(value) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
 def markdown(payload: dict) -> str:
-    m, rows = payload["machine"], payload["rows"]
-    labels = list(next(iter(rows.values()))["probe"])
+    m, rows, args = payload["machine"], payload["rows"], payload["args"]
+    labels = [str(n) for n in sorted(args["labels"], reverse=True)]
     lines = [
         "# MNIST linear probe",
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
         f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.",
-        f"GAN: {payload['args']['n_epochs']} epochs on {payload['n_train']} training images; "
+        f"GANs trained on the first {args.get('gan_train') or payload['n_train']} of the "
+        f"{payload['n_train']} training images (epochs in the fits table); "
         f"test on {payload['n_test']}. SVM: sklearn's LinearSVC up to {LIBLINEAR_MAX_LABELS} "
-        f"labels, its objective by L-BFGS (at most {payload['args']['max_iter']} iterations) "
+        f"labels, its objective by L-BFGS (at most {args['max_iter']} iterations) "
         f"above; C in {CS} by 3-fold CV on each draw's labels (one held-out sixth with all "
         f"labels); features standardised. Few-label columns: mean ± std over "
-        f"{payload['args']['n_draws']} balanced draws.",
+        f"{args['n_draws']} balanced draws.",
+    ]
+    if args.get("wide_labels"):
+        lines.append(
+            f"Rows with more than {KNN_MAX_DIMS} features: {args['wide_labels']} labels only "
+            "(time)."
+        )
+    if any(row.get("subset") for row in rows.values()):
+        lines.append(
+            f"Inversion rows: {args['inversion_steps']} Adam steps (lr {args['inversion_lr']}) "
+            f"per image on the first {args['inversion_train']} training and "
+            f"{args['inversion_test']} test images only (their label columns are capped at "
+            f"{args['inversion_train']})."
+        )
+    lines += [
+        f"1-NN: Euclidean, on rows with at most {KNN_MAX_DIMS} features. Reconstruction: mean "
+        "squared error per pixel (pixels in [0, 1]) of `inverse_transform(transform(X_test))`, "
+        "beside that of random codes `sample()` against the same test images.",
         "",
-        "| features | dims | "
+        "| features | fit | dims | "
         + " | ".join(f"{n} labels" for n in labels)
-        + " | fit s | train img/s | transform img/s |",
-        "|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|",
+        + " | 1-NN | recon. MSE (random z) | transform img/s |",
+        "|---|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|",
     ]
     for name, row in rows.items():
         cells = []
         for n in labels:
-            result = row["probe"][n]
+            result = row.get("probe", {}).get(n) or row.get("probe", {}).get(
+                str(min(int(n), row.get("n_train", int(n))))
+            )
+            if result is None:
+                cells.append("-")
+                continue
             std = f" ± {100 * result['std']:.2f}" if len(result["scores"]) > 1 else ""
             cells.append(f"{100 * result['mean']:.2f}{std}")
-        ips = row.get("train_images_per_s")
-        timing = [
-            f"{row['fit_seconds']:.1f}" if "fit_seconds" in row else "-",
-            f"{ips:.0f}" if ips else "-",
-            f"{row['transform_images_per_s']:.0f}" if "transform_images_per_s" in row else "-",
+        recon = "-"
+        if "reconstruction_mse" in row:
+            recon = f"{row['reconstruction_mse']:.4f} ({row['random_z_mse']:.4f})"
+        speed = row.get("transform_images_per_s")
+        cells += [
+            _percent(row.get("nearest_neighbor")),
+            recon,
+            f"{speed:.0f}" if speed else "-",
         ]
-        lines.append(f"| {name} | {row['n_features']} | " + " | ".join(cells + timing) + " |")
-    v = payload["solver_check"]
+        fit = row.get("fit") or "-"
+        lines.append(f"| {name} | {fit} | {row['n_features']} | " + " | ".join(cells) + " |")
+    if payload["fits"]:
+        lines += [
+            "",
+            "| fit | GAN | epochs | s / epoch (each epoch) | train img/s | fit s |",
+            "|---|---|---:|---|---:|---:|",
+        ]
+        for name, fit in payload["fits"].items():
+            each = ", ".join(f"{d:.0f}" for d in fit["epoch_seconds"]) or "-"
+            mean = fit["mean_epoch_seconds"]
+            ips = fit["train_images_per_s"]
+            lines.append(
+                f"| {name} | {fit.get('gan', 'dcgan')} | {fit['n_epochs']} | "
+                f"{'-' if mean is None else f'{mean:.1f}'} ({each}) | "
+                f"{'-' if ips is None else f'{ips:.0f}'} | {fit['fit_seconds']:.1f} |"
+            )
+    v = payload.get("solver_check")
+    lines.append("")
+    if v:
+        lines.append(
+            f"Solver check ({v['n_samples']} samples x {v['n_features']} {v['row']} features, "
+            f"C={v['C']}): objective L-BFGS {v['objective_lbfgs']:.6g} vs liblinear "
+            f"{v['objective_liblinear']:.6g} (max relative gap "
+            f"{v['max_relative_objective_gap']:.2e}); test predictions agree on "
+            f"{100 * v['test_prediction_agreement']:.2f} %."
+        )
     lines += [
-        "",
-        f"Solver check ({v['n_samples']} samples x {v['n_features']} trained-D features, "
-        f"C={v['C']}): objective L-BFGS {v['objective_lbfgs']:.6g} vs liblinear "
-        f"{v['objective_liblinear']:.6g} (max relative gap {v['max_relative_objective_gap']:.2e}); "
-        f"test predictions agree on {100 * v['test_prediction_agreement']:.2f} %.",
-        f"Peak RSS of the run: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s.",
+        f"Peak RSS of the run: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s."
+        + ("" if payload.get("complete") else " (run incomplete: rows so far)"),
         "",
     ]
     return "\n".join(lines)
@@ -174,15 +304,40 @@ def markdown(payload: dict) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-home", type=Path, default=DEFAULT_MNIST)
-    parser.add_argument("--n-epochs", type=int, default=10)
+    parser.add_argument("--models", nargs="+", choices=list(ROWS), default=list(ROWS))
+    parser.add_argument("--n-epochs", type=int, default=10, help="DCGAN epochs")
+    parser.add_argument("--bigan-epochs", type=int, default=10)
     parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--n-test", type=int, default=10000)
+    parser.add_argument(
+        "--gan-train",
+        type=int,
+        help="fit the GANs on the first this many training images (default: all)",
+    )
     parser.add_argument("--n-draws", type=int, default=10)
     parser.add_argument("--labels", type=int, nargs="+", default=list(LABEL_COUNTS))
     parser.add_argument(
+        "--wide-labels",
+        type=int,
+        nargs="+",
+        help=f"label counts for rows with more than {KNN_MAX_DIMS} features (default: --labels)",
+    )
+    parser.add_argument(
         "--max-iter", type=int, default=100, help="L-BFGS iterations for the many-label column"
+    )
+    parser.add_argument("--inversion-train", type=int, default=5000)
+    parser.add_argument("--inversion-test", type=int, default=1000)
+    parser.add_argument("--inversion-steps", type=int, default=100)
+    parser.add_argument("--inversion-lr", type=float, default=0.1)
+    parser.add_argument(
+        "--solver-check",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="check L-BFGS against liblinear on the first trained-D row (a few minutes)",
     )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default="mnist_linear_probe", help="results file name stem")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
@@ -190,38 +345,61 @@ def main(argv=None) -> None:
     X_train, y_train = load_mnist(args.data_home, split="train")
     X_test, y_test = load_mnist(args.data_home, split="test")
     X_train, y_train = X_train[: args.n_train], y_train[: args.n_train]
+    X_test, y_test = X_test[: args.n_test], y_test[: args.n_test]
     device = str(resolve_device(args.device))
-    rows: dict = {}
-    settings = dict(device=args.device, random_state=args.seed)
-
-    random_d = extract(
-        "random-weight D", GANFeatureExtractor(n_epochs=0, **settings), X_train, X_test, rows
-    )
-    trained = GANFeatureExtractor(n_epochs=args.n_epochs, verbose=1, **settings)
-    trained_d = extract("trained D", trained, X_train, X_test, rows)
-    raw = (X_train.reshape(len(X_train), -1) / 255.0, X_test.reshape(len(X_test), -1) / 255.0)
-    rows = {"raw pixels": {"n_features": raw[0].shape[1]}, **rows}
-    for name, (F_train, F_test) in [
-        ("raw pixels", raw),
-        ("random-weight D", random_d),
-        ("trained D", trained_d),
-    ]:
-        probe(name, F_train, y_train, F_test, y_test, args, rows)
-    features = trained_d
-    solver_check = verify_solver(features[0], y_train, features[1], y_test)
-
+    specs = fit_specs(args)
+    inversion = dict(inversion_steps=args.inversion_steps, inversion_lr=args.inversion_lr)
     payload = {
         "machine": machine(device),
         "args": args_record(args),
         "n_train": len(X_train),
         "n_test": len(X_test),
-        "rows": rows,
-        "solver_check": solver_check,
-        "peak_rss_mb": peak_rss_mb(),
-        "seconds": time.perf_counter() - start,
+        "rows": {},
+        "fits": {},
     }
-    name = f"mnist_linear_probe-{device.split(':')[0]}"
-    write_results(name, payload, markdown(payload), args.out)
+    rows, estimators = payload["rows"], {}
+    name = f"{args.name}-{device.split(':')[0]}"
+
+    def save() -> None:
+        payload.update(peak_rss_mb=peak_rss_mb(), seconds=time.perf_counter() - start)
+        write_results(name, payload, markdown(payload), args.out)
+
+    for key in args.models:
+        row_name, fit, readout, subset = ROWS[key]
+        n_train = args.inversion_train if subset else len(X_train)
+        n_test = args.inversion_test if subset else len(X_test)
+        Xa, ya, Xb, yb = X_train[:n_train], y_train[:n_train], X_test[:n_test], y_test[:n_test]
+        record = rows.setdefault(row_name, {"fit": fit, "subset": subset, "n_train": n_train})
+        if fit is None:
+            features = (Xa.reshape(len(Xa), -1) / 255.0, Xb.reshape(len(Xb), -1) / 255.0)
+            record["n_features"] = features[0].shape[1]
+        else:
+            if fit not in estimators:
+                gan_train = X_train[: args.gan_train]
+                estimators[fit] = fit_gan(fit, specs[fit], gan_train, args, payload["fits"])
+            estimator = estimators[fit].set_params(**inversion)
+            features = extract(row_name, estimator, readout, Xa, Xb, record)
+        if features[0].shape[1] <= KNN_MAX_DIMS:
+            record["nearest_neighbor"] = nearest_neighbor_accuracy(features[0], ya, features[1], yb)
+            print(f"  {row_name} 1-NN: {100 * record['nearest_neighbor']:.2f} %", flush=True)
+        latent = readout.get("features") in ("encoder", "inversion")
+        if latent and readout.get("encoder_layer", "latent") == "latent":
+            record.update(reconstruction_errors(estimator, features[1], Xb, args.seed))
+            print(
+                f"  {row_name} reconstruction MSE: {record['reconstruction_mse']:.4f} "
+                f"(random z: {record['random_z_mse']:.4f})",
+                flush=True,
+            )
+        save()
+        probe(row_name, features[0], ya, features[1], yb, args, rows, done=save)
+        if args.solver_check and key in ("dcgan-d", "bigan-d") and "solver_check" not in payload:
+            payload["solver_check"] = {
+                "row": row_name,
+                **verify_solver(features[0], ya, features[1], yb),
+            }
+        del features
+    payload["complete"] = True
+    save()
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import math
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import torch
@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    check_array,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -33,14 +34,19 @@ from ._images import (
     infer_image_shape,
     normalize_image_shape,
 )
-from ._nets import build_dcgan, n_blocks
+from ._inversion import invert
+from ._nets import GANS, build_gan, n_blocks
 from ._selection import EpochScorer, subsample
 from ._subspace import HELD_OUT_FRACTION, SUBSPACES, project, real_fake_subspace
 from ._taps import (
+    ENCODER_LAYERS,
     POOLINGS,
     TAPS,
     discriminator_features,
+    encoder_features,
     feature_names,
+    latent_names,
+    penultimate_layout,
     set_population_statistics,
     tap_layout,
 )
@@ -52,6 +58,7 @@ SELECT_EPOCHS = ("last", "best")
 #: image layout and the training data): everything the training run depends on.
 RESUME_MUST_MATCH = (
     "image_shape",
+    "gan",
     "latent_dim",
     "width",
     "batch_size",
@@ -66,6 +73,8 @@ RESUME_MUST_MATCH = (
 READOUT = ("layers", "tap", "pool_size", "pooling")
 #: Fitted attributes of the real-vs-generated subspace (see ``fit_subspace``).
 SUBSPACE_ATTRIBUTES = ("subspace_basis_", "subspace_scores_", "subspace_readout_")
+#: What ``transform`` returns: pooled D taps, the encoder's output, or inverted codes.
+FEATURES = ("discriminator", "encoder", "inversion")
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -275,6 +284,29 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     n_subspace_directions : int, default=10
         Most real-vs-generated directions to find; the search stops earlier
         when a held-out classifier is near chance (see :meth:`fit_subspace`).
+    gan : {"dcgan", "bigan"}, default="dcgan"
+        The GAN trained by ``fit``. ``"bigan"`` (Donahue et al., 2016; ALI,
+        Dumoulin et al., 2016) also trains an encoder E, the discriminator's
+        block stack ending in ``latent_dim`` values, together with the
+        generator against a joint discriminator D(x, z) whose x-path is the
+        DCGAN discriminator's block stack.
+    features : {"discriminator", "encoder", "inversion"}, default="discriminator"
+        What ``transform`` returns. ``"discriminator"``: the pooled
+        discriminator taps (for ``gan="bigan"``, of the joint D's x-path).
+        ``"encoder"`` (``gan="bigan"`` only): the encoder's output, see
+        ``encoder_layer``. ``"inversion"``: per image the code
+        ``z* = argmin_z ||G(z) - x||^2`` after ``inversion_steps`` Adam steps,
+        starting from ``E(x)`` with an encoder and from ``z = 0`` without
+        (``gan="dcgan"``), so it is deterministic.
+    encoder_layer : {"latent", "penultimate"}, default="latent"
+        With ``features="encoder"``: the code ``E(x)`` (``latent_dim``
+        features) or the encoder's penultimate layer, its last block's
+        activation taken whole (``width * 2**(k-1) * 16`` features; the BiGAN
+        authors found such layers often better).
+    inversion_steps : int, default=100
+        Adam steps per batch of ``features="inversion"``.
+    inversion_lr : float, default=0.1
+        Adam learning rate of ``features="inversion"``.
 
     Attributes
     ----------
@@ -283,11 +315,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     discriminator_ : torch.nn.Module
         Trained discriminator, on CPU, in eval mode, with its batchnorm
         running statistics set to the training set's population statistics.
+        For ``gan="bigan"`` the joint discriminator D(x, z).
+    encoder_ : torch.nn.Module or None
+        For ``gan="bigan"``, the trained encoder (on CPU, eval mode, batchnorm
+        with population statistics); ``None`` for ``gan="dcgan"``.
     history_ : skorch.History
         One record per epoch with ``loss_d``, ``loss_g``, ``d_real`` (mean
         D(x)), ``d_fake`` (mean D(G(z)) before the D update) and ``dur``
-        (seconds); e.g. ``history_[:, "loss_d"]``. With ``select_epoch="best"``
-        also the epoch's score (``probe_accuracy`` or ``rankme``).
+        (seconds); e.g. ``history_[:, "loss_d"]``. For ``gan="bigan"``,
+        ``d_real`` is the mean D(x, E(x)) and ``d_fake`` the mean D(G(z), z).
+        With ``select_epoch="best"`` also the epoch's score (``probe_accuracy``
+        or ``rankme``).
     best_epoch_ : int
         The epoch whose networks were kept: the best-scoring one with
         ``select_epoch="best"``, else the last one (``0``: untrained).
@@ -318,9 +356,15 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    The feature read-out parameters (``layers``, ``tap``, ``pool_size``,
+    The feature read-out parameters (``features``, ``encoder_layer``,
+    ``inversion_steps``, ``inversion_lr``, ``layers``, ``tap``, ``pool_size``,
     ``pooling``) are read at ``transform`` time, so changing them on a fitted
     extractor needs no retraining.
+
+    With latent features (``features="encoder"`` with
+    ``encoder_layer="latent"``, or ``"inversion"``), :meth:`inverse_transform`
+    draws ``G(z)`` for codes ``z``, so ``inverse_transform(transform(X))``
+    reconstructs ``X``.
 
     Images are padded with the darkest value to the smallest side ``4 * 2**k``
     (at least 8) that holds them; both sides must be at least 2 pixels.
@@ -345,6 +389,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     (200, 128)
     >>> gan.sample(3).shape
     (3, 64)
+    >>> bigan = GANFeatureExtractor(
+    ...     gan="bigan", features="encoder", n_epochs=1, width=8, latent_dim=16, random_state=0
+    ... )
+    >>> codes = bigan.fit_transform(X[:200])
+    >>> codes.shape, bigan.inverse_transform(codes).shape
+    ((200, 16), (200, 64))
     """
 
     def __init__(
@@ -374,6 +424,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         distributed: bool = False,
         subspace: str | None = None,
         n_subspace_directions: int = 10,
+        gan: str = "dcgan",
+        features: str = "discriminator",
+        encoder_layer: str = "latent",
+        inversion_steps: int = 100,
+        inversion_lr: float = 0.1,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -399,6 +454,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.distributed = distributed
         self.subspace = subspace
         self.n_subspace_directions = n_subspace_directions
+        self.gan = gan
+        self.features = features
+        self.encoder_layer = encoder_layer
+        self.inversion_steps = inversion_steps
+        self.inversion_lr = inversion_lr
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -409,6 +469,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         _one_of(self.precision, "precision", PRECISIONS)
+        _one_of(self.gan, "gan", GANS)
         _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
         for name in ("compile", "warm_start", "distributed"):
             if not isinstance(getattr(self, name), bool):
@@ -445,8 +506,23 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             ) from None
         return low, high
 
-    def _check_readout_params(self) -> list[int]:
+    def _check_readout_params(self, has_encoder: bool) -> list[int]:
         """Validate the read-out parameters; return the tapped block indices."""
+        _one_of(self.features, "features", FEATURES)
+        if self.features == "encoder" and not has_encoder:
+            raise ValueError(
+                "features='encoder' needs a GAN with an encoder: use gan='bigan' "
+                "(gan='dcgan' has none; features='inversion' works with both)."
+            )
+        _one_of(self.encoder_layer, "encoder_layer", ENCODER_LAYERS)
+        check_scalar(self.inversion_steps, "inversion_steps", numbers.Integral, min_val=0)
+        check_scalar(
+            self.inversion_lr, "inversion_lr", numbers.Real, min_val=0, include_boundaries="neither"
+        )
+        if not math.isfinite(self.inversion_lr):
+            raise ValueError(
+                f"inversion_lr must be a finite positive number; got {self.inversion_lr!r}."
+            )
         _one_of(self.tap, "tap", TAPS)
         _one_of(self.pooling, "pooling", POOLINGS)
         check_scalar(self.pool_size, "pool_size", numbers.Integral, min_val=1)
@@ -580,13 +656,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return ImageLayout(self.n_features_in_, self.image_shape_, self.data_range_)
 
     # ---------------------------------------------------------------- training
-    def _trainer(self, generator, discriminator, device, keeper_params, accelerator):
+    def _trainer(self, networks: dict, device, keeper_params, accelerator) -> GANTrainer:
         layout = self._layout()
         main = accelerator is None or accelerator.is_main_process
+        encoder = networks["encoder"]
         return GANTrainer(
-            _prepared(generator, device),
-            _prepared(discriminator, device),
+            _prepared(networks["generator"], device),
+            _prepared(networks["discriminator"], device),
             latent_dim=self.latent_dim,
+            encoder=None if encoder is None else _prepared(encoder, device),
+            objective=self.gan,
             autocast_dtype=resolve_autocast(self.precision, device),
             compile=self.compile,
             criterion=torch.nn.BCEWithLogitsLoss,
@@ -610,7 +689,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         )
 
     def fit(self, X, y=None):
-        """Train the DCGAN on the images in ``X``.
+        """Train the GAN (``gan``) on the images in ``X``.
 
         Parameters
         ----------
@@ -668,7 +747,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self._check_training_params()
         self._check_subspace_params()
         data = self._validate_input(X, reset=not warm)
-        layers = self._check_readout_params()
+        layers = self._check_readout_params(has_encoder=self.gan == "bigan")
         labels = self._selection_labels(y, len(data))
         if warm:
             self._check_resumable()
@@ -680,16 +759,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             seed = _shared(seed)  # identical initial weights and data order everywhere
         fingerprint = None if self.checkpoint_dir is None else _fingerprint(data)
         with _seeded(seed, device), _fast_kernels(device):
-            generator, discriminator = build_dcgan(
-                layout.channels, layout.side, self.width, self.latent_dim
+            networks = build_gan(
+                self.gan, layout.channels, layout.side, self.width, self.latent_dim
             )
             keeper_params = {
                 "score": self._epoch_scorer(data, labels, layers, device, seed),
                 "checkpoint": self._checkpoint_writer(fingerprint, accelerator),
             }
-            trainer = self._trainer(
-                generator, discriminator, device, keeper_params, accelerator
-            ).initialize()
+            trainer = self._trainer(networks, device, keeper_params, accelerator).initialize()
             keeper = dict(trainer.callbacks_)["epoch_keeper"]
             start = self._starting_point(warm, fingerprint)
             if start is not None:
@@ -702,13 +779,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             # is copied to the device once, as compact as it came.
             samples = data if isinstance(X, np.memmap) else as_tensor(data, device)
             trainer.partial_fit(samples, epochs=n_epochs)
+            batches = ImageBatches(samples, layout, self.transform_batch_size, device=device)
             discriminator = _unwrapped(trainer.discriminator_)
-            set_population_statistics(
-                discriminator,
-                ImageBatches(samples, layout, self.transform_batch_size, device=device),
-            )
+            set_population_statistics(discriminator, batches)
+            encoder = None
+            if networks["encoder"] is not None:
+                encoder = _unwrapped(trainer.encoder_)
+                set_population_statistics(encoder, batches)
         self.generator_ = _plain_cpu(_unwrapped(trainer.module_))
         self.discriminator_ = _plain_cpu(discriminator)
+        self.encoder_ = None if encoder is None else _plain_cpu(encoder)
         self.history_ = trainer.history
         self._training_record = keeper.record()
         best = keeper.best_ if self.select_epoch == "best" else None
@@ -742,12 +822,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 "This extractor holds no training state to continue from (it was saved by "
                 "an older skgan); fit it anew with warm_start=False."
             )
-        fitted = (self.discriminator_.blocks[0].conv.out_channels, self.generator_.latent_dim)
-        if fitted != (self.width, self.latent_dim):
+        fitted = (
+            "dcgan" if self.encoder_ is None else "bigan",
+            self.discriminator_.blocks[0].conv.out_channels,
+            self.generator_.latent_dim,
+        )
+        if fitted != (self.gan, self.width, self.latent_dim):
             raise ValueError(
                 f"warm_start and partial_fit continue the fitted networks, which have "
-                f"(width, latent_dim) = {fitted}; got {(self.width, self.latent_dim)}. "
-                f"Set them back or fit anew with warm_start=False."
+                f"(gan, width, latent_dim) = {fitted}; got "
+                f"{(self.gan, self.width, self.latent_dim)}. Set them back or fit anew "
+                f"with warm_start=False."
             )
 
     def _starting_point(self, warm: bool, fingerprint):
@@ -778,7 +863,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         index = subsample(len(data), labels, seed)
         subset = data[index]
         batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
-        features = functools.partial(self._read_out, data=subset, layers=layers, device=device)
+
+        def features(discriminator):
+            return self._read_out(*self._pooled_reader(discriminator, layers), subset, device)
+
         return EpochScorer(batches, features, None if labels is None else labels[index])
 
     def fit_subspace(self, X, y=None):
@@ -854,13 +942,13 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         fake = self.sample(n, random_state=rng).reshape(n, -1)
         # Row blocks: real / generated for fitting, then real / generated held out.
         blocks = [real[:n_train], fake[:n_train], real[n_train:], fake[n_train:]]
-        features = np.empty((2 * n, self._n_features_out(layers)), dtype=np.float32)
         device = resolve_device(self.device)
-        discriminator = _on_device(self.discriminator_, device)
+        extract, n_features = self._pooled_reader(_on_device(self.discriminator_, device), layers)
+        features = np.empty((2 * n, n_features), dtype=np.float32)
         start = 0
         for block in blocks:
             stop = start + len(block)
-            self._read_out(discriminator, block, layers, device, out=features[start:stop])
+            self._read_out(extract, n_features, block, device, out=features[start:stop])
             start = stop
         basis, scores = real_fake_subspace(features, n_train, self.n_subspace_directions)
         self.subspace_basis_ = basis
@@ -869,7 +957,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- features
     def transform(self, X, out: np.ndarray | None = None) -> np.ndarray:
-        """Pooled discriminator features of the images in ``X``.
+        """Features of the images in ``X``, as chosen by ``features``.
 
         Parameters
         ----------
@@ -903,22 +991,21 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         self._check_subspace_params()
         data = self._validate_input(X, reset=False)
-        layers = self._check_readout_params()
+        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
         basis = self._subspace_basis(layers)
         device = resolve_device(self.device)
-        discriminator = _on_device(self.discriminator_, device)
-        return self._read_out(discriminator, data, layers, device, out=out, basis=basis)
+        extract = self._feature_function(layers, device)
+        n_features = len(self._feature_names(layers))
+        return self._read_out(extract, n_features, data, device, out=out, basis=basis)
 
-    def _read_out(
-        self, discriminator, data, layers: list[int], device, out=None, basis=None
-    ) -> np.ndarray:
-        """Pooled features of ``data`` from ``discriminator`` (on ``device``, eval mode).
+    def _read_out(self, extract, n_features: int, data, device, out=None, basis=None):
+        """``extract``-ed features of ``data``, batch by batch, into ``out`` (new if None).
 
         With ``basis``, they are projected as ``subspace`` says.
         """
         autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
-        shape = (len(data), self._n_features_out(layers, discriminator))
+        shape = (len(data), n_features)
         if out is None:
             out = np.empty(shape, dtype=np.float32)
         elif not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == np.float32):
@@ -930,15 +1017,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if basis is not None:
             basis = torch.from_numpy(basis).to(device)
         start = 0
-        with (
-            torch.inference_mode(),
-            _fast_kernels(device),
-            autocast(device.type, autocast_dtype),
-        ):
+        # Inversion takes gradients (with respect to the codes), which inference mode forbids.
+        no_grad = torch.no_grad() if self.features == "inversion" else torch.inference_mode()
+        with no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
             for x in batches:
-                features = discriminator_features(
-                    discriminator, x, layers, self.tap, self.pool_size, self.pooling
-                ).float()
+                features = extract(x).float()
                 if basis is not None:
                     # Projected batch by batch, so no second full-size array is made.
                     features = project(features, basis, self.subspace)
@@ -946,19 +1029,57 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 start += len(features)
         return out
 
-    def _tap_layout(self, layers: list[int], discriminator=None):
-        discriminator = self.discriminator_ if discriminator is None else discriminator
-        return tap_layout(discriminator, self._layout().side, layers, self.pool_size)
+    def _pooled_reader(self, discriminator, layers: list[int]) -> tuple[Callable, int]:
+        """``(extract, n_features)`` of the pooled taps of ``discriminator``."""
+        extract = partial(
+            discriminator_features,
+            discriminator,
+            layers=layers,
+            tap=self.tap,
+            pool_size=self.pool_size,
+            pooling=self.pooling,
+        )
+        layout = tap_layout(discriminator, self._layout().side, layers, self.pool_size)
+        return extract, sum(channels * grid * grid for _, channels, grid in layout)
 
-    def _n_features_out(self, layers: list[int], discriminator=None) -> int:
-        layout = self._tap_layout(layers, discriminator)
-        return sum(channels * grid * grid for _, channels, grid in layout)
+    def _feature_function(self, layers: list[int], device) -> Callable:
+        """Model-ready images -> features on ``device``, for the ``features`` parameter."""
+        if self.features == "discriminator":
+            return self._pooled_reader(_on_device(self.discriminator_, device), layers)[0]
+        if self.features == "encoder":
+            return partial(
+                encoder_features, _on_device(self.encoder_, device), layer=self.encoder_layer
+            )
+        generator = _on_device(self.generator_, device)
+        encoder = None if self.encoder_ is None else _on_device(self.encoder_, device)
+
+        def inversion(x: torch.Tensor) -> torch.Tensor:
+            start = x.new_zeros(len(x), generator.latent_dim) if encoder is None else encoder(x)
+            return invert(generator, x, start, self.inversion_steps, self.inversion_lr)
+
+        return inversion
+
+    def _latent_features(self) -> bool:
+        """Whether ``transform`` returns latent codes (which ``inverse_transform`` decodes)."""
+        encoded = self.features == "encoder" and self.encoder_layer == "latent"
+        return encoded or self.features == "inversion"
+
+    def _feature_names(self, layers: list[int]) -> np.ndarray:
+        side = self._layout().side
+        if self._latent_features():
+            return latent_names(self.generator_.latent_dim)
+        if self.features == "encoder":
+            return feature_names(penultimate_layout(self.encoder_, side), "activation")
+        layout = tap_layout(self.discriminator_, side, layers, self.pool_size)
+        return feature_names(layout, self.tap)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the output features, e.g. ``d2_activation_c017_r1_c3``.
+        """Names of the output features, e.g. ``d2_activation_c017_r1_c3`` or ``z017``.
 
-        Each name gives the discriminator block, the tap, the channel and the
-        pooling-grid row and column.
+        Discriminator features are named by block, tap, channel and
+        pooling-grid row and column; latent codes (``features="encoder"`` or
+        ``"inversion"``) ``z000, z001, ...``; the encoder's penultimate layer
+        like discriminator taps of its last block (``e2_activation_...``).
 
         Parameters
         ----------
@@ -982,8 +1103,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             names_in = getattr(self, "feature_names_in_", None)
             if names_in is not None and not np.array_equal(names_in, input_features):
                 raise ValueError("input_features is not equal to feature_names_in_")
-        layers = self._check_readout_params()
-        return feature_names(self._tap_layout(layers), self.tap)
+        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
+        return self._feature_names(layers)
 
     # ---------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
@@ -1008,6 +1129,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         z = torch.randn(
             n_samples, self.generator_.latent_dim, generator=torch.Generator().manual_seed(seed)
         )
+        return self._generate(z)
+
+    def _generate(self, z: torch.Tensor) -> np.ndarray:
+        """``G(z)`` as images shaped and scaled like the ``X`` given to ``fit``."""
         layout = self._layout()
         self.generator_.eval()
         with torch.inference_mode():
@@ -1020,7 +1145,56 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if self.input_ndim_ == 2:
             return flat
         shape = self.image_shape_ if self.input_ndim_ == 4 else self.image_shape_[1:]
-        return flat.reshape(n_samples, *shape)
+        return flat.reshape(len(z), *shape)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Images ``G(z)`` drawn by the generator for latent codes ``z``.
+
+        Defined for latent features (``features="encoder"`` with
+        ``encoder_layer="latent"``, or ``features="inversion"``), so that
+        ``inverse_transform(transform(X))`` reconstructs ``X``, like
+        :meth:`sklearn.decomposition.PCA.inverse_transform`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Latent codes, e.g. the output of :meth:`transform`.
+
+        Returns
+        -------
+        images : ndarray of float32
+            Shaped like the ``X`` given to ``fit`` (2-D, 3-D or 4-D) and in its
+            scale, as from :meth:`sample`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> gan = GANFeatureExtractor(
+        ...     features="inversion", inversion_steps=20, n_epochs=1, width=8, latent_dim=8,
+        ...     random_state=0,
+        ... ).fit(X[:200])
+        >>> gan.inverse_transform(gan.transform(X[:3])).shape
+        (3, 64)
+        """
+        check_is_fitted(self)
+        self._check_readout_params(has_encoder=self.encoder_ is not None)
+        if not self._latent_features():
+            raise ValueError(
+                f"inverse_transform needs latent-code features (features='encoder' with "
+                f"encoder_layer='latent', or features='inversion'); got features="
+                f"{self.features!r}, encoder_layer={self.encoder_layer!r}."
+            )
+        Z = check_array(X, dtype=[np.float32, np.float64])
+        latent_dim = self.generator_.latent_dim
+        if Z.shape[1] != latent_dim:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects latent codes "
+                f"of length latent_dim = {latent_dim}."
+            )
+        return self._generate(torch.as_tensor(Z, dtype=torch.float32))
 
     # ------------------------------------------------------------- persistence
     def save(self, path) -> None:

@@ -1,4 +1,4 @@
-"""Size-driven DCGAN network builders: the one place that knows architectures.
+"""Size-driven GAN network builders: the one place that knows architectures.
 
 The discriminator is a stack of stride-2 ``4 x 4`` convolution blocks named
 ``d0, d1, ...`` that halve the padded image side until the map is ``4 x 4``;
@@ -6,6 +6,12 @@ block ``i`` has ``width * 2**i`` channels, batchnorm on every block but the
 first, and a LeakyReLU(0.2) that is *not* in-place, so the batchnorm output
 stays readable for feature taps. A final ``4 x 4`` convolution gives one
 logit. The generator mirrors it, ending in ``tanh``.
+
+BiGAN (Donahue et al., 2016; ALI, Dumoulin et al., 2016) adds an encoder, the
+same block stack (named ``e0, e1, ...``) ending in a ``4 x 4`` convolution to
+``latent_dim`` values, and replaces the discriminator by a joint D(x, z)
+whose x-path is the DCGAN discriminator's block stack, so the same feature
+taps read it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections import OrderedDict
 from itertools import pairwise
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -25,6 +32,20 @@ def n_blocks(side: int) -> int:
 def block_channels(width: int, side: int) -> list[int]:
     """Output channels of each discriminator block."""
     return [width * 2**i for i in range(n_blocks(side))]
+
+
+def conv_blocks(channels: int, side: int, width: int, prefix: str = "d") -> nn.Sequential:
+    """The stride-2 block stack that takes ``side x side`` images to ``4 x 4`` maps."""
+    blocks = []
+    in_channels = channels
+    for i, out_channels in enumerate(block_channels(width, side)):
+        layers = OrderedDict(conv=nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=i == 0))
+        if i > 0:
+            layers["bn"] = nn.BatchNorm2d(out_channels)
+        layers["act"] = nn.LeakyReLU(0.2, inplace=False)
+        blocks.append((f"{prefix}{i}", nn.Sequential(layers)))
+        in_channels = out_channels
+    return nn.Sequential(OrderedDict(blocks))
 
 
 class Discriminator(nn.Module):
@@ -42,17 +63,8 @@ class Discriminator(nn.Module):
 
     def __init__(self, channels: int, side: int, width: int):
         super().__init__()
-        blocks = []
-        in_channels = channels
-        for i, out_channels in enumerate(block_channels(width, side)):
-            layers = OrderedDict(conv=nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=i == 0))
-            if i > 0:
-                layers["bn"] = nn.BatchNorm2d(out_channels)
-            layers["act"] = nn.LeakyReLU(0.2, inplace=False)
-            blocks.append((f"d{i}", nn.Sequential(layers)))
-            in_channels = out_channels
-        self.blocks = nn.Sequential(OrderedDict(blocks))
-        self.head = nn.Conv2d(in_channels, 1, 4, 1, 0)
+        self.blocks = conv_blocks(channels, side, width)
+        self.head = nn.Conv2d(block_channels(width, side)[-1], 1, 4, 1, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.blocks(x)).flatten()
@@ -94,6 +106,98 @@ class Generator(nn.Module):
         return self.net(z.reshape(len(z), self.latent_dim, 1, 1))
 
 
+class Encoder(nn.Module):
+    """BiGAN encoder ``x -> z``: the discriminator's block stack, then ``latent_dim`` values.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Length of the code ``z``.
+    channels, side, width : int
+        As for :class:`Discriminator`.
+    """
+
+    def __init__(self, latent_dim: int, channels: int, side: int, width: int):
+        super().__init__()
+        self.blocks = conv_blocks(channels, side, width, prefix="e")
+        self.head = nn.Conv2d(block_channels(width, side)[-1], latent_dim, 4, 1, 0)
+        self.latent_dim = latent_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.blocks(x)).flatten(1)
+
+
+class SpectralLinear(nn.Linear):
+    """A linear layer with its weight divided by its largest singular value.
+
+    Spectral normalisation (Miyato et al., 2018) keeps the joint
+    discriminator's fully connected layers 1-Lipschitz; without it the joint
+    D wins the BiGAN game within a few epochs and the encoder stops learning.
+    Each training forward pass refines the singular vectors ``u`` and ``v``
+    (buffers) by one power iteration. Unlike torch's parametrization, the
+    module deep-copies and pickles.
+    """
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features)
+        self.register_buffer("u", F.normalize(torch.randn(out_features), dim=0))
+        self.register_buffer("v", F.normalize(torch.randn(in_features), dim=0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            with torch.no_grad():
+                self.v.copy_(F.normalize(self.weight.t() @ self.u, dim=0))
+                self.u.copy_(F.normalize(self.weight @ self.v, dim=0))
+        # Copies: a later forward pass updates the buffers before this one's backward.
+        u, v = self.u.clone(), self.v.clone()
+        sigma = torch.dot(u, self.weight @ v)
+        return F.linear(x, self.weight / sigma, self.bias)
+
+
+class JointDiscriminator(nn.Module):
+    """BiGAN discriminator ``D(x, z)``: one real/fake logit per (image, code) pair.
+
+    The x-path is :class:`Discriminator`'s block stack (``blocks``, readable by
+    the same feature taps), the z-path two LeakyReLU layers; the joint head
+    sees both. The fully connected layers are spectrally normalised
+    (:class:`SpectralLinear`) and followed by dropout, so that the joint D
+    does not overpower G and E.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Length of the code ``z``.
+    channels, side, width : int
+        As for :class:`Discriminator`.
+    dropout : float, default=0.2
+        Dropout probability in the z-path and the joint head.
+    """
+
+    def __init__(self, latent_dim: int, channels: int, side: int, width: int, dropout: float = 0.2):
+        super().__init__()
+        self.blocks = conv_blocks(channels, side, width)
+        x_features = block_channels(width, side)[-1] * 16
+        z_features, hidden = 8 * width, 16 * width
+        self.z_path = nn.Sequential(
+            SpectralLinear(latent_dim, z_features),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(dropout),
+            SpectralLinear(z_features, z_features),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(dropout),
+        )
+        self.head = nn.Sequential(
+            SpectralLinear(x_features + z_features, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(dropout),
+            SpectralLinear(hidden, 1),
+        )
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        joint = torch.cat([self.blocks(x).flatten(1), self.z_path(z)], dim=1)
+        return self.head(joint).flatten()
+
+
 def dcgan_init(module: nn.Module) -> None:
     """Radford et al.'s initialisation: N(0, 0.02) convs, N(1, 0.02) BN scales."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
@@ -114,3 +218,32 @@ def build_dcgan(
     generator.apply(dcgan_init)
     discriminator.apply(dcgan_init)
     return generator, discriminator
+
+
+def build_bigan(
+    channels: int, side: int, width: int, latent_dim: int
+) -> tuple[Generator, Encoder, JointDiscriminator]:
+    """Build and initialise a BiGAN: generator, encoder and joint discriminator."""
+    generator = Generator(latent_dim, channels, side, width)
+    encoder = Encoder(latent_dim, channels, side, width)
+    discriminator = JointDiscriminator(latent_dim, channels, side, width)
+    for module in (generator, encoder, discriminator):
+        module.apply(dcgan_init)
+    return generator, encoder, discriminator
+
+
+#: GAN kinds: the value of ``GANFeatureExtractor(gan=...)``.
+GANS = ("dcgan", "bigan")
+
+
+def build_gan(gan: str, channels: int, side: int, width: int, latent_dim: int) -> dict:
+    """The networks of a GAN kind by role: ``generator``, ``discriminator``, ``encoder``.
+
+    ``encoder`` is ``None`` for GANs without one.
+    """
+    if gan == "bigan":
+        generator, encoder, discriminator = build_bigan(channels, side, width, latent_dim)
+    else:
+        generator, discriminator = build_dcgan(channels, side, width, latent_dim)
+        encoder = None
+    return {"generator": generator, "discriminator": discriminator, "encoder": encoder}

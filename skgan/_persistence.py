@@ -26,7 +26,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._nets import build_dcgan
+from ._nets import build_gan
 
 FORMAT = "skgan.GANFeatureExtractor/1"
 CHECKPOINT_FORMAT = "skgan.checkpoint/1"
@@ -114,6 +114,8 @@ def save(estimator, path) -> None:
         "training": estimator._training_record,
         **_subspace_payload(estimator),
     }
+    if estimator.encoder_ is not None:
+        payload["encoder"] = estimator.encoder_.state_dict()
     _write_atomically(payload, Path(path))
 
 
@@ -174,13 +176,16 @@ def load(cls, path):
     if metadata["feature_names_in_"] is not None:
         estimator.feature_names_in_ = np.asarray(metadata["feature_names_in_"], dtype=object)
     layout = estimator._layout()
-    generator, discriminator = build_dcgan(
-        layout.channels, layout.side, payload["width"], payload["latent_dim"]
-    )
-    generator.load_state_dict(payload["generator"])
-    discriminator.load_state_dict(payload["discriminator"])
-    estimator.generator_ = generator.eval()
-    estimator.discriminator_ = discriminator.eval()
+    # The fitted networks decide, not the ``gan`` parameter (which may have been set since).
+    gan = "bigan" if "encoder" in payload else "dcgan"
+    networks = build_gan(gan, layout.channels, layout.side, payload["width"], payload["latent_dim"])
+    for role, network in networks.items():
+        if network is not None:
+            network.load_state_dict(payload[role])
+            network.eval()
+    estimator.generator_ = networks["generator"]
+    estimator.discriminator_ = networks["discriminator"]
+    estimator.encoder_ = networks["encoder"]
     estimator.history_ = History(json.loads(payload["history"]))
     # Files from skgan 0.1.0 hold no training record: they load, but cannot warm-start.
     estimator.best_epoch_ = payload.get("best_epoch", len(estimator.history_))

@@ -6,6 +6,9 @@ when it is smaller), flattened channel-major and concatenated over blocks.
 Batchnorm layers use *population* statistics over the training set, set by
 :func:`set_population_statistics`, so a sample's features never depend on
 the batch it is transformed in.
+
+A BiGAN's encoder gives the other read-out, :func:`encoder_features`: its
+code ``E(x)`` or its penultimate layer (the last block's activation, whole).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._nets import Discriminator
+from ._nets import Discriminator, Encoder
 
 TAPS = ("conv", "batchnorm", "activation")
+#: What ``encoder_layer`` may read: the code ``E(x)`` or the layer before it.
+ENCODER_LAYERS = ("latent", "penultimate")
 POOLINGS = {"max": F.adaptive_max_pool2d, "avg": F.adaptive_avg_pool2d}
 
 
@@ -104,3 +109,20 @@ def discriminator_features(
             pooled[index] = pool(taps[tap], grid).flatten(1)
         h = taps["activation"]
     return torch.cat([pooled[index] for index in layers], dim=1)
+
+
+def latent_names(latent_dim: int) -> np.ndarray:
+    """Names of latent-code features: ``z000, z001, ...``."""
+    return np.asarray([f"z{i:03d}" for i in range(latent_dim)], dtype=object)
+
+
+def penultimate_layout(encoder: Encoder, side: int) -> list[tuple[str, int, int]]:
+    """Tap layout of the encoder's last block, taken whole (its map is ``4 x 4``)."""
+    return tap_layout(encoder, side, [len(encoder.blocks) - 1], pool_size=4)
+
+
+def encoder_features(encoder: Encoder, x: torch.Tensor, layer: str) -> torch.Tensor:
+    """``E(x)`` (``layer="latent"``) or the flattened last-block activation (``"penultimate"``)."""
+    if layer == "latent":
+        return encoder(x)
+    return encoder.blocks(x).flatten(1)

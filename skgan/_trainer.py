@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 
 import torch
 from sklearn.exceptions import ConvergenceWarning
@@ -27,27 +28,24 @@ def autocast(device_type: str, dtype: torch.dtype | None):
     return torch.autocast(device_type, dtype=dtype, enabled=dtype is not None)
 
 
-def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
-    """One alternating D / G update with the non-saturating BCE loss."""
-    generator, discriminator = net.module_, net.discriminator_
-    bce = net.criterion_
-    with net.autocast():
-        fake = generator(net.noise(len(real), real.device))
-        logit_real = discriminator(real)
-        logit_fake = discriminator(fake.detach())
-        loss_d = bce(logit_real, torch.ones_like(logit_real)) + bce(
-            logit_fake, torch.zeros_like(logit_fake)
-        )
-    net.update(net.optimizer_d_, loss_d)
+def _real_fake_loss(bce, logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:
+    """BCE with label 1 for ``logit_real`` and 0 for ``logit_fake``."""
+    return bce(logit_real, torch.ones_like(logit_real)) + bce(
+        logit_fake, torch.zeros_like(logit_fake)
+    )
 
-    # D's weights get no gradient in the G step: only G's are updated there.
-    discriminator.requires_grad_(False)
-    with net.autocast():
-        logit_gen = discriminator(fake)
-        loss_g = bce(logit_gen, torch.ones_like(logit_gen))
-    net.update(net.optimizer_, loss_g)
-    discriminator.requires_grad_(True)
 
+@contextmanager
+def _frozen(module: torch.nn.Module):
+    """The module's weights get no gradient in the block (the other player's step)."""
+    module.requires_grad_(False)
+    try:
+        yield
+    finally:
+        module.requires_grad_(True)
+
+
+def _step_record(loss_d, loss_g, logit_real, logit_fake) -> dict[str, torch.Tensor]:
     return {
         "loss_d": loss_d.detach(),
         "loss_g": loss_g.detach(),
@@ -56,7 +54,48 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     }
 
 
-OBJECTIVES = {"dcgan": _dcgan_step}
+def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One alternating D / G update with the non-saturating BCE loss."""
+    generator, discriminator = net.module_, net.discriminator_
+    bce = net.criterion_
+    with net.autocast():
+        fake = generator(net.noise(len(real), real.device))
+        logit_real = discriminator(real)
+        logit_fake = discriminator(fake.detach())
+        loss_d = _real_fake_loss(bce, logit_real, logit_fake)
+    net.update((net.optimizer_d_, loss_d))
+
+    with _frozen(discriminator):
+        with net.autocast():
+            logit_gen = discriminator(fake)
+            loss_g = bce(logit_gen, torch.ones_like(logit_gen))
+        net.update((net.optimizer_, loss_g))
+    return _step_record(loss_d, loss_g, logit_real, logit_fake)
+
+
+def _bigan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One simultaneous D / (G + E) update of BiGAN's objective.
+
+    D tells real pairs ``(x, E(x))`` (label 1) from generated pairs
+    ``(G(z), z)`` (label 0). G and E, in the one generator optimizer, are
+    trained to fool it with the labels swapped (the non-saturating form of
+    the BiGAN minimax game), which at the optimum makes E invert G. As in
+    the BiGAN authors' code, both players' gradients come from the same
+    forward pass, which saves D's second pair of forward passes.
+    """
+    generator, encoder, discriminator = net.module_, net.encoder_, net.discriminator_
+    bce = net.criterion_
+    with net.autocast():
+        z = net.noise(len(real), real.device)
+        logit_real = discriminator(real, encoder(real))
+        logit_fake = discriminator(generator(z), z)
+        loss_d = _real_fake_loss(bce, logit_real, logit_fake)
+        loss_g = _real_fake_loss(bce, logit_fake, logit_real)
+    net.update((net.optimizer_d_, loss_d), (net.optimizer_, loss_g))
+    return _step_record(loss_d, loss_g, logit_real, logit_fake)
+
+
+OBJECTIVES = {"dcgan": _dcgan_step, "bigan": _bigan_step}
 
 
 #: A discriminator has collapsed when mean D(x) > 1 - COLLAPSE_MARGIN and mean
@@ -79,6 +118,10 @@ def _cpu_copy(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_cpu_copy(item) for item in value)
     return value
+
+
+def _parameters(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
+    return [p for group in optimizer.param_groups for p in group["params"]]
 
 
 def rank_and_size(accelerator) -> tuple[int, int]:
@@ -209,7 +252,7 @@ class EpochKeeper(Callback):
 
 
 class GANTrainer(NeuralNet):
-    """skorch net that trains a generator against a discriminator.
+    """skorch net that trains a generator (and encoder) against a discriminator.
 
     Parameters
     ----------
@@ -217,6 +260,9 @@ class GANTrainer(NeuralNet):
         The generator (skorch's main module, so ``module__*`` routes to it).
     discriminator : torch.nn.Module
         The discriminator; ``discriminator__*`` routes to it.
+    encoder : torch.nn.Module or None, default=None
+        An encoder (BiGAN) trained with the generator: both share the
+        generator's optimizer, ``optimizer``. ``encoder__*`` routes to it.
     latent_dim : int
         Length of the noise vector fed to the generator.
     objective : str, default="dcgan"
@@ -245,6 +291,7 @@ class GANTrainer(NeuralNet):
         discriminator,
         *args,
         latent_dim,
+        encoder=None,
         objective="dcgan",
         optimizer_d=torch.optim.Adam,
         autocast_dtype=None,
@@ -252,6 +299,7 @@ class GANTrainer(NeuralNet):
         **kwargs,
     ):
         self.discriminator = discriminator
+        self.encoder = encoder
         self.latent_dim = latent_dim
         self.objective = objective
         self.optimizer_d = optimizer_d
@@ -269,17 +317,29 @@ class GANTrainer(NeuralNet):
         super().initialize_module()
         params = self.get_params_for("discriminator")
         self.discriminator_ = self.initialized_instance(self.discriminator, params)
+        if self.encoder is not None:
+            params = self.get_params_for("encoder")
+            self.encoder_ = self.initialized_instance(self.encoder, params)
         return self
 
+    def _generator_side_parameters(self):
+        """The generator's named parameters, then the encoder's (``encoder.*``) if any."""
+        yield from self.module_.named_parameters()
+        if self.encoder is not None:
+            yield from self.encoder_.named_parameters(prefix="encoder")
+
     def initialize_optimizer(self, *_, **__):
-        for name, module in (("optimizer", self.module_), ("optimizer_d", self.discriminator_)):
-            args, kwargs = self.get_params_for_optimizer(name, module.named_parameters())
+        for name, named_parameters in (
+            ("optimizer", self._generator_side_parameters()),
+            ("optimizer_d", self.discriminator_.named_parameters()),
+        ):
+            args, kwargs = self.get_params_for_optimizer(name, named_parameters)
             setattr(self, name + "_", getattr(self, name)(*args, **kwargs))
         return self
 
-    #: Attributes whose state makes up a training state, besides the RNG.
-    STATE = ("module_", "discriminator_", "optimizer_", "optimizer_d_")
-    NETWORKS = ("module_", "discriminator_")
+    def _networks(self) -> list[str]:
+        """Attribute names of the trained networks."""
+        return ["module_", "discriminator_"] + (["encoder_"] if self.encoder is not None else [])
 
     def training_state(self) -> dict:
         """A CPU copy of everything the next epoch depends on.
@@ -287,7 +347,8 @@ class GANTrainer(NeuralNet):
         The networks' and optimizers' state dicts and torch's RNG state of the
         training device; :meth:`load_training_state` resumes from it exactly.
         """
-        state = {name: _cpu_copy(getattr(self, name).state_dict()) for name in self.STATE}
+        names = [*self._networks(), "optimizer_", "optimizer_d_"]
+        state = {name: _cpu_copy(getattr(self, name).state_dict()) for name in names}
         state["rng"] = torch.get_rng_state()
         if torch.device(self.device).type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
@@ -300,7 +361,8 @@ class GANTrainer(NeuralNet):
         betas) from this net's current settings, so training can go on with a
         new ``lr``.
         """
-        for name in self.NETWORKS if networks_only else self.STATE:
+        names = self._networks() + ([] if networks_only else ["optimizer_", "optimizer_d_"])
+        for name in names:
             getattr(self, name).load_state_dict(state[name])
         if networks_only:
             return
@@ -328,13 +390,21 @@ class GANTrainer(NeuralNet):
         z = torch.randn(n * world, self.latent_dim, device=device)
         return z[rank * n : (rank + 1) * n]
 
-    def update(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-        """One optimizer step on ``loss``, with gradients averaged across processes."""
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.accelerator is not None:
-            self._average([p.grad for g in optimizer.param_groups for p in g["params"]])
-        optimizer.step()
+    def update(self, *steps: tuple[torch.optim.Optimizer, torch.Tensor]) -> None:
+        """Step each ``(optimizer, loss)`` pair, with gradients averaged across processes.
+
+        Several pairs may come from one forward pass: each loss then reaches
+        only its own optimizer's weights.
+        """
+        for optimizer, _ in steps:
+            optimizer.zero_grad(set_to_none=True)
+        for i, (optimizer, loss) in enumerate(steps):
+            inputs = _parameters(optimizer) if len(steps) > 1 else None
+            loss.backward(inputs=inputs, retain_graph=i < len(steps) - 1)
+        for optimizer, _ in steps:
+            if self.accelerator is not None:
+                self._average([p.grad for p in _parameters(optimizer)])
+            optimizer.step()
 
     def _average(self, tensors) -> None:
         """Replace each tensor in place by its mean over the processes (one reduction)."""
@@ -379,8 +449,8 @@ class GANTrainer(NeuralNet):
             self._average(
                 [
                     b
-                    for module in (self.module_, self.discriminator_)
-                    for b in module.buffers()
+                    for name in self._networks()
+                    for b in getattr(self, name).buffers()
                     if b.is_floating_point()
                 ]
             )

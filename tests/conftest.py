@@ -25,6 +25,13 @@ def fitted(digits):
     return GANFeatureExtractor(**TINY).fit(digits[0])
 
 
+@pytest.fixture(scope="session")
+def fitted_bigan(digits):
+    """A tiny BiGAN extractor (encoder features) fitted on the first 200 digits (do not mutate)."""
+    params = {**TINY, "gan": "bigan", "features": "encoder", "n_epochs": 2}
+    return GANFeatureExtractor(**params).fit(digits[0][:200])
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -53,3 +53,15 @@ def test_cuda_training_state_resumes_on_a_cpu_only_machine(digits, monkeypatch, 
         **{**TINY, "device": "cpu", "n_epochs": 2, "checkpoint_dir": tmp_path}
     ).fit(X)
     assert resumed.history_[:, "epoch"] == [1, 2]
+
+
+@pytest.mark.parametrize("features", ["encoder", "discriminator", "inversion"])
+def test_bigan_features_on_cuda_match_cpu(digits, features):
+    X, _ = digits
+    params = {**TINY, "gan": "bigan", "features": features, "inversion_steps": 10}
+    est = GANFeatureExtractor(**params, device="cuda", precision="32").fit(X)
+    assert next(est.encoder_.parameters()).device.type == "cpu"
+    on_cuda = est.transform(X)
+    on_cpu = est.set_params(device="cpu").transform(X)
+    # cuDNN may use TF32 convolutions; inversion compounds the difference over its steps.
+    np.testing.assert_allclose(on_cuda, on_cpu, rtol=1e-2, atol=1e-2)

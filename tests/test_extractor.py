@@ -5,6 +5,7 @@ import pytest
 import torch
 from conftest import TINY
 from sklearn.base import clone
+from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -356,7 +357,7 @@ def test_warm_start_applies_a_new_learning_rate(digits, monkeypatch):
 def test_warm_start_refuses_a_changed_architecture(digits):
     X, _ = digits
     est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
-    with pytest.raises(ValueError, match=r"\(width, latent_dim\) = \(8, 8\); got \(16, 8\)"):
+    with pytest.raises(ValueError, match=r"\(gan, width, latent_dim\) = \('dcgan', 8, 8\); got \('dcgan', 16, 8\)"):
         est.set_params(width=16).fit(X)
     with pytest.raises(ValueError, match="65 features, but GANFeatureExtractor is expecting 64"):
         est.set_params(width=8).partial_fit(np.zeros((10, 65)))
@@ -479,3 +480,122 @@ def test_a_memmap_trains_like_the_same_data_in_memory(digits, tmp_path):
 def test_transform_checks_out(fitted, digits):
     with pytest.raises(ValueError, match=r"out must be a float32 ndarray .* of shape \(300, 128\)"):
         fitted.transform(digits[0], out=np.empty((300, 128)))
+
+
+# ------------------------------------------------------------ generator-side features
+def test_bigan_fits_an_encoder_and_reads_three_kinds_of_features(digits, fitted_bigan):
+    X = digits[0][200:]
+    est = clone(fitted_bigan).set_params()
+    est.__dict__.update({k: v for k, v in vars(fitted_bigan).items() if k.endswith("_")})
+    assert next(est.encoder_.parameters()).device.type == "cpu" and not est.encoder_.training
+    codes = est.transform(X)
+    assert codes.shape == (len(X), 8) and codes.dtype == np.float32
+    assert list(est.get_feature_names_out()) == [f"z00{i}" for i in range(8)]
+    est.set_params(encoder_layer="penultimate")  # e0: 8 channels on a 4 x 4 map
+    assert est.transform(X).shape == (len(X), 8 * 16)
+    assert est.get_feature_names_out()[17] == "e0_activation_c001_r0_c1"
+    est.set_params(features="discriminator")  # the joint D's x-path, pooled like DCGAN's D
+    assert est.transform(X).shape == (len(X), 8 * 16)
+    assert est.get_feature_names_out()[0] == "d0_activation_c000_r0_c0"
+    assert len(est.history_) == 2
+
+
+def test_dcgan_has_no_encoder(fitted):
+    assert fitted.encoder_ is None
+
+
+def test_bigan_features_are_deterministic_and_seeded(digits, fitted_bigan):
+    X = digits[0][:200]
+    params = fitted_bigan.get_params()
+    again = GANFeatureExtractor(**params).fit(X)
+    np.testing.assert_array_equal(again.transform(X), fitted_bigan.transform(X))
+    other = GANFeatureExtractor(**{**params, "random_state": 1}).fit(X)
+    assert not np.allclose(other.transform(X), fitted_bigan.transform(X))
+
+
+def _reconstruction_error(est, X):
+    return float(((est.inverse_transform(est.transform(X)) - X) ** 2).mean())
+
+
+@pytest.mark.parametrize("gan", ["dcgan", "bigan"])
+def test_inversion_reconstructs_held_out_digits_far_better_than_random_codes(gan):
+    # A generator that draws digits at all needs more than the tiny settings.
+    X = load_digits().images
+    params = dict(width=16, latent_dim=16, batch_size=32, n_epochs=5, random_state=0)
+    est = GANFeatureExtractor(**params, gan=gan, features="inversion", inversion_lr=0.3)
+    est.fit(X[:1000])
+    held_out = X[1000:1300]
+    codes = est.transform(held_out)
+    assert codes.shape == (len(held_out), 16)
+    np.testing.assert_array_equal(est.transform(held_out), codes)  # deterministic
+    random_codes = float(((est.sample(len(held_out), random_state=0) - held_out) ** 2).mean())
+    assert _reconstruction_error(est, held_out) < 0.7 * random_codes
+
+
+def test_inversion_starts_from_the_encoder_and_improves_on_it(digits, fitted_bigan):
+    held_out = digits[0][200:]
+    encoded = _reconstruction_error(fitted_bigan, held_out)
+    est = clone(fitted_bigan).set_params(features="inversion", inversion_steps=0)
+    est.__dict__.update({k: v for k, v in vars(fitted_bigan).items() if k.endswith("_")})
+    np.testing.assert_array_equal(est.transform(held_out), fitted_bigan.transform(held_out))
+    est.set_params(inversion_steps=30)
+    assert _reconstruction_error(est, held_out) < encoded
+
+
+def test_inverse_transform_returns_images_like_sample(digits, fitted_bigan):
+    X = digits[0][:5]
+    images = fitted_bigan.inverse_transform(fitted_bigan.transform(X))
+    assert images.shape == (5, 8, 8) and images.dtype == np.float32
+    assert images.min() >= -1e-4 and images.max() <= 16 + 1e-4
+    flat = GANFeatureExtractor(**{**TINY, "gan": "bigan", "features": "encoder"})
+    flat.fit(digits[0].reshape(len(digits[0]), -1))
+    assert flat.inverse_transform(flat.transform(X.reshape(5, -1))).shape == (5, 64)
+
+
+def test_inverse_transform_refuses_non_latent_features_and_wrong_widths(fitted, fitted_bigan):
+    with pytest.raises(ValueError, match="inverse_transform needs latent-code features"):
+        fitted.inverse_transform(np.zeros((2, 8)))
+    penultimate = clone(fitted_bigan).set_params(encoder_layer="penultimate")
+    penultimate.__dict__.update({k: v for k, v in vars(fitted_bigan).items() if k.endswith("_")})
+    with pytest.raises(ValueError, match="encoder_layer='penultimate'"):
+        penultimate.inverse_transform(np.zeros((2, 8)))
+    with pytest.raises(ValueError, match="latent_dim = 8"):
+        fitted_bigan.inverse_transform(np.zeros((2, 7)))
+
+
+def test_pipeline_with_linear_svc_on_encoder_features(digits):
+    X, y = digits
+    pipe = Pipeline(
+        [
+            ("gan", GANFeatureExtractor(**{**TINY, "gan": "bigan", "features": "encoder"})),
+            ("scale", StandardScaler()),
+            ("svm", LinearSVC(C=0.01)),
+        ]
+    )
+    pipe.fit(X[:200], y[:200])
+    assert pipe.score(X[200:], y[200:]) > 0.3  # chance is 0.1; one tiny epoch
+
+
+BAD_FEATURE_PARAMS = [
+    ({"gan": "wgan"}, ValueError, "gan must be one of"),
+    ({"features": "pixels"}, ValueError, "features must be one of"),
+    ({"features": "encoder"}, ValueError, "features='encoder' needs a GAN with an encoder"),
+    ({"encoder_layer": "last"}, ValueError, "encoder_layer must be one of"),
+    ({"inversion_steps": -1}, ValueError, "inversion_steps"),
+    ({"inversion_steps": 2.5}, TypeError, "inversion_steps"),
+    ({"inversion_lr": 0}, ValueError, "inversion_lr"),
+    ({"inversion_lr": float("nan")}, ValueError, "inversion_lr"),
+]
+
+
+@pytest.mark.parametrize("params, error, message", BAD_FEATURE_PARAMS)
+def test_bad_feature_parameters_raise_clear_errors(digits, params, error, message):
+    with pytest.raises(error, match=message):
+        GANFeatureExtractor(**{**TINY, **params}).fit(digits[0])
+
+
+def test_read_out_parameters_are_checked_at_transform(digits, fitted):
+    est = clone(fitted).set_params(features="encoder")
+    est.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+    with pytest.raises(ValueError, match="needs a GAN with an encoder"):
+        est.transform(digits[0][:2])

@@ -1,8 +1,22 @@
+import copy
+
 import pytest
 import torch
 from torch import nn
 
-from skgan._nets import Discriminator, Generator, block_channels, build_dcgan, n_blocks
+from skgan._nets import (
+    GANS,
+    Discriminator,
+    Encoder,
+    Generator,
+    JointDiscriminator,
+    SpectralLinear,
+    block_channels,
+    build_bigan,
+    build_dcgan,
+    build_gan,
+    n_blocks,
+)
 
 
 @pytest.mark.parametrize("side, blocks", [(8, 1), (16, 2), (32, 3), (64, 4)])
@@ -43,3 +57,47 @@ def test_dcgan_init_draws_small_normal_weights():
     assert abs(weight.mean().item()) < 1e-3
     assert weight.std().item() == pytest.approx(0.02, rel=0.05)
     assert discriminator.blocks.d1.bn.weight.mean().item() == pytest.approx(1.0, abs=0.01)
+
+
+def test_encoder_maps_images_to_codes_through_its_own_block_stack():
+    _, encoder, _ = build_bigan(channels=1, side=32, width=4, latent_dim=5)
+    assert isinstance(encoder, Encoder)
+    assert [name for name, _ in encoder.blocks.named_children()] == ["e0", "e1", "e2"]
+    assert encoder(torch.randn(3, 1, 32, 32)).shape == (3, 5)
+
+
+def test_joint_discriminator_x_path_is_the_dcgan_block_stack():
+    _, _, joint = build_bigan(channels=3, side=16, width=4, latent_dim=5)
+    _, plain = build_dcgan(channels=3, side=16, width=4, latent_dim=5)
+    assert isinstance(joint, JointDiscriminator)
+    assert str(joint.blocks) == str(plain.blocks)
+    x, z = torch.randn(2, 3, 16, 16), torch.randn(2, 5)
+    assert joint(x, z).shape == (2,)
+    joint.eval()
+    # The logit depends on both the image and the code.
+    assert not torch.equal(joint(x, z), joint(x, torch.randn(2, 5)))
+    assert not torch.equal(joint(x, z), joint(torch.randn(2, 3, 16, 16), z))
+
+
+def test_build_gan_gives_the_networks_of_each_kind():
+    dcgan = build_gan("dcgan", 1, 8, 4, 3)
+    bigan = build_gan("bigan", 1, 8, 4, 3)
+    assert dcgan["encoder"] is None and isinstance(dcgan["discriminator"], Discriminator)
+    assert isinstance(bigan["encoder"], Encoder)
+    assert isinstance(bigan["discriminator"], JointDiscriminator)
+    assert set(GANS) == {"dcgan", "bigan"}
+
+
+def test_spectral_linear_has_unit_spectral_norm_after_power_iterations():
+    torch.manual_seed(0)
+    layer = SpectralLinear(6, 4)
+    with torch.no_grad():
+        layer.weight.mul_(10)
+    for _ in range(30):
+        layer(torch.randn(2, 6))
+    normalised = layer.weight / torch.dot(layer.u, layer.weight @ layer.v)
+    assert torch.linalg.matrix_norm(normalised, ord=2).item() == pytest.approx(1.0, rel=1e-3)
+    layer.eval()
+    x = torch.randn(3, 6)
+    torch.testing.assert_close(layer(x), x @ normalised.t() + layer.bias)
+    copy.deepcopy(layer)  # unlike torch's parametrizations

@@ -84,3 +84,26 @@ def test_checkpoint_file_loads_safely_and_is_not_a_model_file(digits, tmp_path):
     assert payload["training"]["last"]["epoch"] == 1
     with pytest.raises(ValueError, match="is not a skgan.GANFeatureExtractor/1 file"):
         GANFeatureExtractor.load(tmp_path / "checkpoint.skgan")
+
+
+def test_bigan_round_trip_keeps_the_encoder_and_joint_discriminator(fitted_bigan, digits, tmp_path):
+    path = tmp_path / "bigan.skgan"
+    fitted_bigan.save(path)
+    restored = GANFeatureExtractor.load(path)
+    original = pickle.loads(pickle.dumps(fitted_bigan))  # a copy whose read-out may change
+    assert type(restored.encoder_).__name__ == "Encoder"
+    assert type(restored.discriminator_).__name__ == "JointDiscriminator"
+    X = digits[0][200:]
+    for features in ("encoder", "discriminator", "inversion"):
+        for est in (restored, original):
+            est.set_params(features=features, inversion_steps=5)
+        np.testing.assert_array_equal(restored.transform(X), original.transform(X))
+    codes = fitted_bigan.transform(X)
+    np.testing.assert_array_equal(
+        restored.inverse_transform(codes), fitted_bigan.inverse_transform(codes)
+    )
+
+
+def test_dcgan_files_load_without_an_encoder(fitted, tmp_path):
+    fitted.save(tmp_path / "m.skgan")
+    assert GANFeatureExtractor.load(tmp_path / "m.skgan").encoder_ is None

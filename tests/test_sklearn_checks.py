@@ -14,6 +14,12 @@ from skgan import GANFeatureExtractor
             **{**TINY, "width": 4, "latent_dim": 4, "subspace": "complement"},
             n_subspace_directions=2,
         ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "gan": "bigan", "features": "encoder"}
+        ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "features": "inversion", "inversion_steps": 3}
+        ),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

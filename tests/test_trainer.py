@@ -1,13 +1,17 @@
 import torch
 
 from skgan._images import ImageBatches, ImageLayout
-from skgan._nets import build_dcgan
+from skgan._nets import build_bigan, build_dcgan
 from skgan._trainer import OBJECTIVES, STEP_KEYS, GANTrainer
 
 
-def make_trainer(**kwargs):
+def make_trainer(gan="dcgan", **kwargs):
     torch.manual_seed(0)
-    generator, discriminator = build_dcgan(1, 8, 4, 3)
+    if gan == "bigan":
+        generator, encoder, discriminator = build_bigan(1, 8, 4, 3)
+        kwargs = {"encoder": encoder, "objective": "bigan", **kwargs}
+    else:
+        generator, discriminator = build_dcgan(1, 8, 4, 3)
     params = dict(
         latent_dim=3,
         criterion=torch.nn.BCEWithLogitsLoss,
@@ -117,3 +121,30 @@ def test_keeper_checkpoints_every_epoch_with_the_last_state():
     assert all(r["best"] is None for r in records)
     final = records[-1]["last"]["state"]["module_"]
     assert all(torch.equal(final[k], v) for k, v in trainer.module_.state_dict().items())
+
+
+def test_bigan_trains_generator_and_encoder_in_one_optimizer():
+    trainer = make_trainer("bigan").initialize()
+    g_params = {id(p) for g in trainer.optimizer_.param_groups for p in g["params"]}
+    d_params = {id(p) for g in trainer.optimizer_d_.param_groups for p in g["params"]}
+    expected = {id(p) for m in (trainer.module_, trainer.encoder_) for p in m.parameters()}
+    assert g_params == expected
+    assert d_params == {id(p) for p in trainer.discriminator_.parameters()}
+    e0 = [p.detach().clone() for p in trainer.encoder_.parameters()]
+    trainer.partial_fit(torch.rand(30, 64))
+    after = trainer.encoder_.parameters()
+    assert all(not torch.equal(a, b) for a, b in zip(e0, after, strict=True))
+    assert len(trainer.history) == 2
+    assert all(0 < trainer.history[-1, key] < 1 for key in ("d_real", "d_fake"))
+
+
+def test_bigan_step_updates_d_on_pairs_and_leaves_it_trainable():
+    trainer = make_trainer("bigan").initialize()
+    trainer._set_training(True)
+    assert trainer.encoder_.training
+    step = OBJECTIVES["bigan"](trainer, torch.rand(8, 1, 8, 8) * 2 - 1)
+    assert set(step) == set(STEP_KEYS)
+    assert all(p.requires_grad for p in trainer.discriminator_.parameters())
+    # D's z-path gets gradients: D judges (image, code) pairs, not images alone.
+    assert all(p.grad is not None for p in trainer.discriminator_.z_path.parameters())
+    assert all(p.grad is not None for p in trainer.encoder_.parameters())
