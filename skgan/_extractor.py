@@ -554,6 +554,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(
             self.n_subspace_directions, "n_subspace_directions", numbers.Integral, min_val=1
         )
+        if self.subspace is not None and self.features != "discriminator":
+            raise ValueError(
+                f"subspace projects discriminator features; it needs "
+                f"features='discriminator', got features={self.features!r}."
+            )
 
     def _readout(self, layers: list[int]) -> dict:
         """The read-out parameters that decide which features a basis belongs to."""
@@ -928,7 +933,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return self
 
     def _fit_subspace(self, data: np.ndarray) -> None:
-        layers = self._check_readout_params()
+        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
         n = len(data)
         if n < 2:
             raise ValueError(

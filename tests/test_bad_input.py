@@ -115,6 +115,20 @@ CASES = [
         r"does not match the shape of the images in X, \(1, 8, 8\)",
     ),
     ("verbose negative", fit(verbose=-1), ValueError, "verbose == -1, must be >= 0"),
+    ("unknown gan", fit(gan="wgan"), ValueError, r"gan must be one of \['bigan', 'dcgan'\]"),
+    (
+        "unknown features",
+        fit(features="pixels"),
+        ValueError,
+        r"features must be one of \['discriminator', 'encoder', 'inversion'\]",
+    ),
+    ("encoder features without an encoder", fit(features="encoder"), ValueError, "encoder"),
+    (
+        "subspace of encoder features",
+        fit(gan="bigan", features="encoder", subspace="complement"),
+        ValueError,
+        "subspace projects discriminator features; it needs features='discriminator'",
+    ),
     # input to fit
     ("X with NaN", fit(np.full((5, 16), np.nan)), ValueError, "Input X contains NaN"),
     ("X with inf", fit(np.full((5, 16), np.inf)), ValueError, "Input X contains infinity"),

@@ -357,7 +357,9 @@ def test_warm_start_applies_a_new_learning_rate(digits, monkeypatch):
 def test_warm_start_refuses_a_changed_architecture(digits):
     X, _ = digits
     est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
-    with pytest.raises(ValueError, match=r"\(gan, width, latent_dim\) = \('dcgan', 8, 8\); got \('dcgan', 16, 8\)"):
+    with pytest.raises(
+        ValueError, match=r"\(gan, width, latent_dim\) = \('dcgan', 8, 8\); got \('dcgan', 16, 8\)"
+    ):
         est.set_params(width=16).fit(X)
     with pytest.raises(ValueError, match="65 features, but GANFeatureExtractor is expecting 64"):
         est.set_params(width=8).partial_fit(np.zeros((10, 65)))
