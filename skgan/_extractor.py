@@ -50,7 +50,7 @@ from ._taps import (
     set_population_statistics,
     tap_layout,
 )
-from ._trainer import GANTrainer, autocast, rank_and_size
+from ._trainer import GANTrainer, autocast, rank_and_size, unwrapped
 
 PRECISIONS = ("auto", "32", "bf16")
 SELECT_EPOCHS = ("last", "best")
@@ -127,11 +127,6 @@ def _plain_cpu(module: torch.nn.Module) -> torch.nn.Module:
     """A fitted module as stored: on CPU, contiguous (not channels-last), eval mode."""
     module = module.cpu().to(memory_format=torch.contiguous_format)
     return module.eval()
-
-
-def _unwrapped(module: torch.nn.Module) -> torch.nn.Module:
-    """The plain module behind a ``torch.compile`` wrapper (which does not pickle)."""
-    return getattr(module, "_orig_mod", module)
 
 
 @contextmanager
@@ -785,13 +780,13 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             samples = data if isinstance(X, np.memmap) else as_tensor(data, device)
             trainer.partial_fit(samples, epochs=n_epochs)
             batches = ImageBatches(samples, layout, self.transform_batch_size, device=device)
-            discriminator = _unwrapped(trainer.discriminator_)
+            discriminator = unwrapped(trainer.discriminator_)
             set_population_statistics(discriminator, batches)
             encoder = None
             if networks["encoder"] is not None:
-                encoder = _unwrapped(trainer.encoder_)
+                encoder = unwrapped(trainer.encoder_)
                 set_population_statistics(encoder, batches)
-        self.generator_ = _plain_cpu(_unwrapped(trainer.module_))
+        self.generator_ = _plain_cpu(unwrapped(trainer.module_))
         self.discriminator_ = _plain_cpu(discriminator)
         self.encoder_ = None if encoder is None else _plain_cpu(encoder)
         self.history_ = trainer.history
@@ -1001,12 +996,15 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         extract = self._feature_function(layers, device)
         n_features = len(self._feature_names(layers))
-        return self._read_out(extract, n_features, data, device, out=out, basis=basis)
+        grad = self.features == "inversion"
+        return self._read_out(extract, n_features, data, device, out=out, basis=basis, grad=grad)
 
-    def _read_out(self, extract, n_features: int, data, device, out=None, basis=None):
+    def _read_out(self, extract, n_features: int, data, device, out=None, basis=None, grad=False):
         """``extract``-ed features of ``data``, batch by batch, into ``out`` (new if None).
 
-        With ``basis``, they are projected as ``subspace`` says.
+        With ``basis``, they are projected as ``subspace`` says. ``grad`` lets
+        ``extract`` take gradients (inversion does, w.r.t. the codes), which
+        inference mode forbids.
         """
         autocast_dtype = resolve_autocast(self.precision, device)
         batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
@@ -1022,8 +1020,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if basis is not None:
             basis = torch.from_numpy(basis).to(device)
         start = 0
-        # Inversion takes gradients (with respect to the codes), which inference mode forbids.
-        no_grad = torch.no_grad() if self.features == "inversion" else torch.inference_mode()
+        no_grad = torch.no_grad() if grad else torch.inference_mode()
         with no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
             for x in batches:
                 features = extract(x).float()

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from ._taps import set_population_statistics
+from ._trainer import unwrapped
 
 #: Training images each epoch is scored on (fewer if the training set is smaller).
 SCORE_SAMPLES = 2000
@@ -84,7 +85,7 @@ class EpochScorer:
     def __call__(self, net) -> tuple[str, float]:
         # Score a copy, with population batchnorm statistics as transform uses,
         # so the training networks are untouched.
-        discriminator = copy.deepcopy(getattr(net.discriminator_, "_orig_mod", net.discriminator_))
+        discriminator = copy.deepcopy(unwrapped(net.discriminator_))
         set_population_statistics(discriminator, self.batches)
         features = self.features(discriminator)
         if self.y is None:

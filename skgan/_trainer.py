@@ -109,6 +109,11 @@ def _collapsed(row) -> bool:
     return row["d_real"] > 1 - COLLAPSE_MARGIN and row["d_fake"] < COLLAPSE_MARGIN
 
 
+def unwrapped(module: torch.nn.Module) -> torch.nn.Module:
+    """The plain module behind a ``torch.compile`` wrapper (which does not pickle)."""
+    return getattr(module, "_orig_mod", module)
+
+
 def _cpu_copy(value):
     """A detached CPU copy of a (nested) state dict, so later steps cannot change it."""
     if isinstance(value, torch.Tensor):
