@@ -10,12 +10,17 @@ come from this one run with the same protocol (``skgan.evaluation``).
 features (random and trained), and the generator-side rows of a BiGAN (its
 encoder's code E(x) and penultimate layer, its joint discriminator's pooled
 x-path, random and trained) and of generator inversion (BiGAN, warm-started
-from E(x), and DCGAN, from z = 0). Inversion rows use the first
-``--inversion-train`` / ``--inversion-test`` images (it is an optimisation
-per image). Rows with at most ``KNN_MAX_DIMS`` features also get 1-NN test
-accuracy (Euclidean, all training images of the row), and latent-code rows
-the mean squared reconstruction error of ``inverse_transform(transform(X))``
-on the test images (pixels scaled to [0, 1]) beside that of random codes.
+from E(x), and DCGAN, from z = 0), and the class-aware rows: AC-GAN's
+discriminator trained with all labels or with 100 (10 per class, the rest
+unlabelled: the semi-supervised case), and CatGAN's, trained without labels,
+each read as pooled features and as its category posterior
+(``features="categories"``), whose argmax is also scored as a clustering
+(Hungarian matching). Inversion rows use the first ``--inversion-train`` /
+``--inversion-test`` images (it is an optimisation per image). Rows with
+at most ``KNN_MAX_DIMS`` features also get 1-NN test accuracy (Euclidean,
+all training images of the row), and latent-code rows the mean squared
+reconstruction error of ``inverse_transform(transform(X))`` on the test
+images (pixels scaled to [0, 1]) beside that of random codes.
 Results are written after every row, so a cut-short run leaves its rows.
 
 The SVM is :class:`skgan.evaluation.LBFGSLinearSVC`, which solves LinearSVC's
@@ -27,6 +32,10 @@ Usage::
     python benchmarks/mnist_linear_probe.py --models raw random-d dcgan-d   # CPU: ~1 h
     python benchmarks/mnist_linear_probe.py --n-train 3000 --n-epochs 1 --n-draws 2 \
         --bigan-epochs 1 --out /tmp/quick                  # smoke run of every row
+    python benchmarks/mnist_linear_probe.py --name mnist_class_aware --gan-train 12800 \
+        --n-epochs 3 --n-draws 5 --full-c 0.001 --no-solver-check \
+        --models raw random-d dcgan-d acgan-d acgan-semi-d acgan-semi-categories \
+        catgan-d catgan-categories                          # the class-aware table
 """
 
 from __future__ import annotations
@@ -47,6 +56,8 @@ from skgan.evaluation import (
     LBFGSLinearSVC,
     _signed_targets,
     _standardize,
+    balanced_draw,
+    clustering_accuracy,
     linear_probe,
     squared_hinge_objective,
 )
@@ -76,7 +87,25 @@ ROWS = {
     "bigan-d": ("BiGAN pooled D", "BiGAN", {}, False),
     "bigan-inversion": ("BiGAN inversion", "BiGAN", {"features": "inversion"}, True),
     "dcgan-inversion": ("DCGAN inversion", "DCGAN", {"features": "inversion"}, True),
+    "acgan-d": ("AC-GAN D (all labels)", "AC-GAN all labels", {}, False),
+    "acgan-categories": (
+        "AC-GAN (all labels) class posterior",
+        "AC-GAN all labels",
+        {"features": "categories"},
+        False,
+    ),
+    "acgan-semi-d": ("AC-GAN D (100 labels)", "AC-GAN 100 labels", {}, False),
+    "acgan-semi-categories": (
+        "AC-GAN (100 labels) class posterior",
+        "AC-GAN 100 labels",
+        {"features": "categories"},
+        False,
+    ),
+    "catgan-d": ("CatGAN D", "CatGAN", {}, False),
+    "catgan-categories": ("CatGAN categories", "CatGAN", {"features": "categories"}, False),
 }
+#: Labels an AC-GAN fit sees: all, or this many per class with the rest unlabelled (-1).
+SEMI_LABELS_PER_CLASS = 10
 #: Read-out parameters every row starts from (one fitted extractor serves several rows).
 READOUT = {"features": "discriminator", "encoder_layer": "latent"}
 
@@ -88,17 +117,35 @@ def fit_specs(args) -> dict:
         "DCGAN": dict(n_epochs=args.n_epochs),
         "random BiGAN": dict(gan="bigan", n_epochs=0),
         "BiGAN": dict(gan="bigan", n_epochs=args.bigan_epochs),
+        "AC-GAN all labels": dict(gan="acgan", n_epochs=args.n_epochs, labels="all"),
+        "AC-GAN 100 labels": dict(gan="acgan", n_epochs=args.n_epochs, labels="semi"),
+        "CatGAN": dict(gan="catgan", n_epochs=args.n_epochs),
     }
 
 
-def fit_gan(name: str, params: dict, X_train, args, fits: dict) -> GANFeatureExtractor:
-    """Fit one GAN on X_train (no labels); record its timing in ``fits``."""
+def fit_labels(kind, y_train, seed: int):
+    """The ``y`` a fit sees: None, all labels, or a balanced few with the rest -1."""
+    if kind is None:
+        return None
+    if kind == "all":
+        return y_train
+    y = np.full(len(y_train), -1)
+    known = balanced_draw(y_train, SEMI_LABELS_PER_CLASS, random_state=seed)
+    y[known] = y_train[known]
+    return y
+
+
+def fit_gan(name: str, params: dict, X_train, y_train, args, fits: dict) -> GANFeatureExtractor:
+    """Fit one GAN on X_train (and the labels its spec asks for); record its timing in ``fits``."""
+    params = dict(params)
+    y = fit_labels(params.pop("labels", None), y_train, args.seed)
     estimator = GANFeatureExtractor(
         verbose=int(params["n_epochs"] > 0), device=args.device, random_state=args.seed, **params
     )
     record = fits.setdefault(name, dict(params))
+    record["labels"] = None if y is None else int((y != -1).sum())
     with timed(record, "fit_seconds"):
-        estimator.fit(X_train)
+        estimator.fit(X_train, y)
     epoch_seconds = (
         [float(d) for d in estimator.history_[:, "dur"]] if len(estimator.history_) else []
     )
@@ -166,7 +213,7 @@ def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None)
             y_test,
             n_labels,
             n_draws=args.n_draws,
-            Cs=CS,
+            Cs=(args.full_c,) if args.full_c and n_labels >= len(y_train) else CS,
             random_state=args.seed,
             make_svm=make_svm(n_labels, args.max_iter),
         )
@@ -220,8 +267,13 @@ def markdown(payload: dict) -> str:
         f"{payload['n_train']} training images (epochs in the fits table); "
         f"test on {payload['n_test']}. SVM: sklearn's LinearSVC up to {LIBLINEAR_MAX_LABELS} "
         f"labels, its objective by L-BFGS (at most {args['max_iter']} iterations) "
-        f"above; C in {CS} by 3-fold CV on each draw's labels (one held-out sixth with all "
-        f"labels); features standardised. Few-label columns: mean ± std over "
+        f"above; C in {CS} by 3-fold CV on each draw's labels ("
+        + (
+            f"all labels: C = {args['full_c']} fixed, one fit"
+            if args.get("full_c")
+            else "one held-out sixth with all labels"
+        )
+        + f"); features standardised. Few-label columns: mean ± std over "
         f"{args['n_draws']} balanced draws.",
     ]
     if args.get("wide_labels"):
@@ -243,8 +295,8 @@ def markdown(payload: dict) -> str:
         "",
         "| features | fit | dims | "
         + " | ".join(f"{n} labels" for n in labels)
-        + " | 1-NN | recon. MSE (random z) | transform img/s |",
-        "|---|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|",
+        + " | 1-NN | argmax cluster acc. | recon. MSE (random z) | transform img/s |",
+        "|---|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|---:|",
     ]
     for name, row in rows.items():
         cells = []
@@ -263,6 +315,7 @@ def markdown(payload: dict) -> str:
         speed = row.get("transform_images_per_s")
         cells += [
             _percent(row.get("nearest_neighbor")),
+            _percent(row.get("cluster_accuracy")),
             recon,
             f"{speed:.0f}" if speed else "-",
         ]
@@ -271,15 +324,16 @@ def markdown(payload: dict) -> str:
     if payload["fits"]:
         lines += [
             "",
-            "| fit | GAN | epochs | s / epoch (each epoch) | train img/s | fit s |",
-            "|---|---|---:|---|---:|---:|",
+            "| fit | GAN | labels seen | epochs | s / epoch (each epoch) | train img/s | fit s |",
+            "|---|---|---:|---:|---|---:|---:|",
         ]
         for name, fit in payload["fits"].items():
             each = ", ".join(f"{d:.0f}" for d in fit["epoch_seconds"]) or "-"
             mean = fit["mean_epoch_seconds"]
             ips = fit["train_images_per_s"]
             lines.append(
-                f"| {name} | {fit.get('gan', 'dcgan')} | {fit['n_epochs']} | "
+                f"| {name} | {fit.get('gan', 'dcgan')} | {fit.get('labels') or 0} | "
+                f"{fit['n_epochs']} | "
                 f"{'-' if mean is None else f'{mean:.1f}'} ({each}) | "
                 f"{'-' if ips is None else f'{ips:.0f}'} | {fit['fit_seconds']:.1f} |"
             )
@@ -324,6 +378,9 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--max-iter", type=int, default=100, help="L-BFGS iterations for the many-label column"
+    )
+    parser.add_argument(
+        "--full-c", type=float, help="fixed C with all labels (default: chosen on a held-out sixth)"
     )
     parser.add_argument("--inversion-train", type=int, default=5000)
     parser.add_argument("--inversion-test", type=int, default=1000)
@@ -376,12 +433,17 @@ def main(argv=None) -> None:
         else:
             if fit not in estimators:
                 gan_train = X_train[: args.gan_train]
-                estimators[fit] = fit_gan(fit, specs[fit], gan_train, args, payload["fits"])
+                estimators[fit] = fit_gan(
+                    fit, specs[fit], gan_train, y_train[: args.gan_train], args, payload["fits"]
+                )
             estimator = estimators[fit].set_params(**inversion)
             features = extract(row_name, estimator, readout, Xa, Xb, record)
         if features[0].shape[1] <= KNN_MAX_DIMS:
             record["nearest_neighbor"] = nearest_neighbor_accuracy(features[0], ya, features[1], yb)
             print(f"  {row_name} 1-NN: {100 * record['nearest_neighbor']:.2f} %", flush=True)
+        if readout.get("features") == "categories":
+            record["cluster_accuracy"] = clustering_accuracy(yb, features[1].argmax(axis=1))
+            print(f"  {row_name} cluster accuracy: {100 * record['cluster_accuracy']:.2f} %")
         latent = readout.get("features") in ("encoder", "inversion")
         if latent and readout.get("encoder_layer", "latent") == "latent":
             record.update(reconstruction_errors(estimator, features[1], Xb, args.seed))

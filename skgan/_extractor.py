@@ -35,13 +35,15 @@ from ._images import (
     normalize_image_shape,
 )
 from ._inversion import invert
-from ._nets import GANS, build_gan, n_blocks
+from ._nets import CATEGORICAL_GANS, GANS, build_gan, fitted_gan, n_blocks
 from ._selection import EpochScorer, subsample
 from ._subspace import HELD_OUT_FRACTION, SUBSPACES, project, real_fake_subspace
 from ._taps import (
     ENCODER_LAYERS,
     POOLINGS,
     TAPS,
+    category_features,
+    category_names,
     discriminator_features,
     encoder_features,
     feature_names,
@@ -68,13 +70,17 @@ RESUME_MUST_MATCH = (
     "random_state",
     "precision",
     "select_epoch",
+    "n_categories",
 )
 #: With ``select_epoch="best"``, the epochs are scored on these read-out settings too.
 READOUT = ("layers", "tap", "pool_size", "pooling")
 #: Fitted attributes of the real-vs-generated subspace (see ``fit_subspace``).
 SUBSPACE_ATTRIBUTES = ("subspace_basis_", "subspace_scores_", "subspace_readout_")
-#: What ``transform`` returns: pooled D taps, the encoder's output, or inverted codes.
-FEATURES = ("discriminator", "encoder", "inversion")
+#: What ``transform`` returns: pooled D taps, the encoder's output, inverted codes,
+#: or the discriminator's category posterior.
+FEATURES = ("discriminator", "encoder", "inversion", "categories")
+#: The label that marks an unlabelled sample in ``y``.
+UNLABELLED = -1
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -138,11 +144,18 @@ def _seeded(seed: int, device: torch.device):
         yield
 
 
-def _fingerprint(data: np.ndarray) -> str:
+def _fingerprint(data: np.ndarray, labels: torch.Tensor | None = None) -> str:
     """A digest of the training data, so a checkpoint resumes only on the same data."""
     digest = hashlib.blake2b(f"{data.shape}{data.dtype}".encode(), digest_size=16)
     digest.update(np.ascontiguousarray(data).data)
+    if labels is not None:
+        digest.update(labels.numpy().tobytes())
     return digest.hexdigest()
+
+
+def _labelled(y: np.ndarray) -> np.ndarray:
+    """Mask of the samples whose label is not ``UNLABELLED``."""
+    return np.asarray(y != UNLABELLED, dtype=bool)
 
 
 def _accelerator():
@@ -173,7 +186,7 @@ def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module
 
 
 class GANFeatureExtractor(TransformerMixin, BaseEstimator):
-    """Learn image features without labels by training a DCGAN.
+    """Learn image features without labels by training a GAN (a DCGAN by default).
 
     ``fit`` trains a DCGAN (Radford et al., 2015) on the images in ``X``;
     ``transform`` returns the discriminator's pooled features: each tapped
@@ -279,20 +292,34 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     n_subspace_directions : int, default=10
         Most real-vs-generated directions to find; the search stops earlier
         when a held-out classifier is near chance (see :meth:`fit_subspace`).
-    gan : {"dcgan", "bigan"}, default="dcgan"
+    gan : {"dcgan", "bigan", "acgan", "catgan"}, default="dcgan"
         The GAN trained by ``fit``. ``"bigan"`` (Donahue et al., 2016; ALI,
         Dumoulin et al., 2016) also trains an encoder E, the discriminator's
         block stack ending in ``latent_dim`` values, together with the
         generator against a joint discriminator D(x, z) whose x-path is the
-        DCGAN discriminator's block stack.
-    features : {"discriminator", "encoder", "inversion"}, default="discriminator"
+        DCGAN discriminator's block stack. ``"acgan"`` (Odena et al., 2017)
+        adds a class head to D and makes G class-conditional; it is the one
+        kind that trains with ``y`` (``fit(X, y)`` requires it; ``y = -1``
+        marks unlabelled samples, for semi-supervised training). In a
+        ``Pipeline`` or ``GridSearchCV`` the labels of the training folds
+        flow into it. ``"catgan"`` (Springenberg, 2015) trains D, without
+        labels, to assign real images confidently to one of
+        ``n_categories`` categories, used evenly, and to be uncertain on
+        generated ones. All kinds share the DCGAN discriminator's block
+        stack, so the feature taps read them alike.
+    features : {"discriminator", "encoder", "inversion", "categories"}, \
+            default="discriminator"
         What ``transform`` returns. ``"discriminator"``: the pooled
         discriminator taps (for ``gan="bigan"``, of the joint D's x-path).
         ``"encoder"`` (``gan="bigan"`` only): the encoder's output, see
         ``encoder_layer``. ``"inversion"``: per image the code
         ``z* = argmin_z ||G(z) - x||^2`` after ``inversion_steps`` Adam steps,
         starting from ``E(x)`` with an encoder and from ``z = 0`` without
-        (``gan="dcgan"``), so it is deterministic.
+        (``gan="dcgan"``), so it is deterministic; not for ``gan="acgan"``,
+        whose generator also needs a class. ``"categories"`` (``gan="acgan"``
+        or ``"catgan"``): D's posterior over its categories, one column per
+        AC-GAN class (in the order of ``classes_``) or CatGAN category,
+        summing to 1.
     encoder_layer : {"latent", "penultimate"}, default="latent"
         With ``features="encoder"``: the code ``E(x)`` (``latent_dim``
         features) or the encoder's penultimate layer, its last block's
@@ -302,6 +329,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Adam steps per batch of ``features="inversion"``.
     inversion_lr : float, default=0.1
         Adam learning rate of ``features="inversion"``.
+    n_categories : int, default=10
+        Categories of ``gan="catgan"`` (at least 2). An AC-GAN has one class
+        per distinct label in ``y`` instead.
 
     Attributes
     ----------
@@ -313,12 +343,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         For ``gan="bigan"`` the joint discriminator D(x, z).
     encoder_ : torch.nn.Module or None
         For ``gan="bigan"``, the trained encoder (on CPU, eval mode, batchnorm
-        with population statistics); ``None`` for ``gan="dcgan"``.
+        with population statistics); ``None`` for the other kinds.
+    classes_ : ndarray of shape (n_classes,)
+        For ``gan="acgan"`` only: the class labels seen in ``fit`` (``-1``,
+        unlabelled, excluded), sorted; the order of the ``"categories"``
+        columns and of the classes :meth:`sample` draws.
     history_ : skorch.History
         One record per epoch with ``loss_d``, ``loss_g``, ``d_real`` (mean
         D(x)), ``d_fake`` (mean D(G(z)) before the D update) and ``dur``
         (seconds); e.g. ``history_[:, "loss_d"]``. For ``gan="bigan"``,
         ``d_real`` is the mean D(x, E(x)) and ``d_fake`` the mean D(G(z), z).
+        For ``gan="catgan"``, whose D has no real/fake output, they are D's
+        mean certainty ``1 - H(p(k | x)) / log K`` on real and on generated
+        images (1: one-hot posterior, 0: uniform).
         With ``select_epoch="best"`` also the epoch's score (``probe_accuracy``
         or ``rankme``).
     best_epoch_ : int
@@ -424,6 +461,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         encoder_layer: str = "latent",
         inversion_steps: int = 100,
         inversion_lr: float = 0.1,
+        n_categories: int = 10,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -454,6 +492,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.encoder_layer = encoder_layer
         self.inversion_steps = inversion_steps
         self.inversion_lr = inversion_lr
+        self.n_categories = n_categories
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -463,6 +502,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        check_scalar(self.n_categories, "n_categories", numbers.Integral, min_val=2)
         _one_of(self.precision, "precision", PRECISIONS)
         _one_of(self.gan, "gan", GANS)
         _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
@@ -501,13 +541,23 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             ) from None
         return low, high
 
-    def _check_readout_params(self, has_encoder: bool) -> list[int]:
-        """Validate the read-out parameters; return the tapped block indices."""
+    def _check_readout_params(self, gan: str) -> list[int]:
+        """Validate the read-out parameters for networks of kind ``gan``; return the blocks."""
         _one_of(self.features, "features", FEATURES)
-        if self.features == "encoder" and not has_encoder:
+        if self.features == "encoder" and gan != "bigan":
             raise ValueError(
-                "features='encoder' needs a GAN with an encoder: use gan='bigan' "
-                "(gan='dcgan' has none; features='inversion' works with both)."
+                f"features='encoder' needs a GAN with an encoder: use gan='bigan' "
+                f"(gan={gan!r} has none; features='inversion' works without one)."
+            )
+        if self.features == "categories" and gan not in CATEGORICAL_GANS:
+            raise ValueError(
+                f"features='categories' needs a discriminator with category outputs: "
+                f"gan='acgan' or gan='catgan'; got gan={gan!r}."
+            )
+        if self.features == "inversion" and gan == "acgan":
+            raise ValueError(
+                "features='inversion' needs an unconditional generator; gan='acgan' draws "
+                "images of given classes. Use features='discriminator' or 'categories'."
             )
         _one_of(self.encoder_layer, "encoder_layer", ENCODER_LAYERS)
         check_scalar(self.inversion_steps, "inversion_steps", numbers.Integral, min_val=0)
@@ -656,7 +706,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return ImageLayout(self.n_features_in_, self.image_shape_, self.data_range_)
 
     # ---------------------------------------------------------------- training
-    def _trainer(self, networks: dict, device, keeper_params, accelerator) -> GANTrainer:
+    def _trainer(
+        self, networks: dict, device, keeper_params, accelerator, classes=None
+    ) -> GANTrainer:
         layout = self._layout()
         main = accelerator is None or accelerator.is_main_process
         encoder = networks["encoder"]
@@ -681,6 +733,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             iterator_train__shuffle=True,
             iterator_train__device=device,
             iterator_train__shard=rank_and_size(accelerator),
+            iterator_train__labels=classes,
             accelerator=accelerator,
             train_split=None,
             device=device,
@@ -697,7 +750,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 (n_samples, C, H, W)
             Training images, uint8 or float.
         y : array-like of shape (n_samples,), default=None
-            Class labels, used only by ``select_epoch="best"`` to score epochs;
+            Class labels. Required by ``gan="acgan"``, which trains on them
+            (``-1`` marks an unlabelled sample); also used by
+            ``select_epoch="best"`` to score epochs (labelled samples only);
             ignored otherwise.
 
         Returns
@@ -747,26 +802,31 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self._check_training_params()
         self._check_subspace_params()
         data = self._validate_input(X, reset=not warm)
-        layers = self._check_readout_params(has_encoder=self.gan == "bigan")
-        labels = self._selection_labels(y, len(data))
+        layers = self._check_readout_params(self.gan)
+        y = self._check_labels(y, len(data))
+        labels = self._selection_labels(y)
         if warm:
             self._check_resumable()
+        class_names, classes = self._class_indices(y, warm)
         layout = self._layout()
         accelerator = _accelerator() if self.distributed else None
         device = resolve_device(self.device) if accelerator is None else accelerator.device
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         if accelerator is not None:
             seed = _shared(seed)  # identical initial weights and data order everywhere
-        fingerprint = None if self.checkpoint_dir is None else _fingerprint(data)
+        fingerprint = None if self.checkpoint_dir is None else _fingerprint(data, classes)
+        n_categories = self.n_categories if class_names is None else len(class_names)
         with _seeded(seed, device), _fast_kernels(device):
             networks = build_gan(
-                self.gan, layout.channels, layout.side, self.width, self.latent_dim
+                self.gan, layout.channels, layout.side, self.width, self.latent_dim, n_categories
             )
             keeper_params = {
                 "score": self._epoch_scorer(data, labels, layers, device, seed),
                 "checkpoint": self._checkpoint_writer(fingerprint, accelerator),
             }
-            trainer = self._trainer(networks, device, keeper_params, accelerator).initialize()
+            trainer = self._trainer(
+                networks, device, keeper_params, accelerator, classes
+            ).initialize()
             keeper = dict(trainer.callbacks_)["epoch_keeper"]
             start = self._starting_point(warm, fingerprint)
             if start is not None:
@@ -790,6 +850,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.discriminator_ = _plain_cpu(discriminator)
         self.encoder_ = None if encoder is None else _plain_cpu(encoder)
         self.history_ = trainer.history
+        self.__dict__.pop("classes_", None)
+        if class_names is not None:
+            self.classes_ = class_names
         self._training_record = keeper.record()
         best = keeper.best_ if self.select_epoch == "best" else None
         self.best_epoch_ = keeper.last_["epoch"] if best is None else best["epoch"]
@@ -800,20 +863,68 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             self._fit_subspace(data)
         return self
 
-    def _selection_labels(self, y, n_samples: int):
-        """``y`` checked as class labels when ``select_epoch="best"`` uses it, else None."""
-        if y is None or self.select_epoch != "best":
+    def _check_labels(self, y, n_samples: int) -> np.ndarray | None:
+        """``y`` checked as class labels (``-1``: unlabelled) when used, else None.
+
+        Only AC-GAN training and ``select_epoch="best"`` use ``y``; otherwise
+        it is ignored, as by any unsupervised transformer.
+        """
+        if y is None and self.gan == "acgan":
+            raise ValueError(
+                "GANFeatureExtractor with gan='acgan' requires y to be passed, but the "
+                "target y is None: AC-GAN trains with class labels; call fit(X, y), with "
+                "y = -1 for unlabelled samples."
+            )
+        if y is None or (self.gan != "acgan" and self.select_epoch != "best"):
             return None
         y = column_or_1d(y, warn=True)
         check_consistent_length(np.empty(n_samples), y)
-        check_classification_targets(y)
-        _, counts = np.unique(y, return_counts=True)
+        try:
+            check_classification_targets(y)
+        except TypeError:
+            raise TypeError(
+                "y mixes labels of different types (e.g. strings and -1); unlabelled "
+                "samples (y = -1) need numeric class labels."
+            ) from None
+        return y
+
+    def _selection_labels(self, y):
+        """``y`` when ``select_epoch="best"`` scores with it, after checking it can."""
+        if y is None or self.select_epoch != "best":
+            return None
+        _, counts = np.unique(y[_labelled(y)], return_counts=True)
         if len(counts) < 2 or counts.min() < 2:
             raise ValueError(
                 "select_epoch='best' scores epochs with the labels y, which needs at least "
-                f"two classes with two or more samples each; got class counts {counts.tolist()}."
+                f"two classes with two or more samples each (unlabelled ones, y = -1, do not "
+                f"count); got class counts {counts.tolist()}."
             )
         return y
+
+    def _class_indices(self, y, warm: bool) -> tuple[np.ndarray | None, torch.Tensor | None]:
+        """AC-GAN's ``(classes_, class index per sample, -1 if unlabelled)``; Nones otherwise."""
+        if self.gan != "acgan":
+            return None, None
+        labelled = _labelled(y)
+        if warm:
+            names = self.classes_
+            unknown = np.setdiff1d(y[labelled], names)
+            if len(unknown):
+                raise ValueError(
+                    f"y holds classes {unknown.tolist()} that the fitted AC-GAN does not "
+                    f"know (classes_ = {names.tolist()}); fit anew with warm_start=False."
+                )
+        else:
+            names = np.unique(y[labelled])
+            if len(names) < 2:
+                raise ValueError(
+                    f"gan='acgan' needs labelled samples of at least two classes; y has "
+                    f"{labelled.sum()} labelled samples of classes {names.tolist()} "
+                    f"(-1 marks unlabelled ones)."
+                )
+        indices = np.full(len(y), UNLABELLED, dtype=np.int64)
+        indices[labelled] = np.searchsorted(names, y[labelled])
+        return names, torch.from_numpy(indices)
 
     def _check_resumable(self) -> None:
         record = getattr(self, "_training_record", None)
@@ -822,18 +933,25 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 "This extractor holds no training state to continue from (it was saved by "
                 "an older skgan); fit it anew with warm_start=False."
             )
+        gan, categories = self._fitted_kind()
         fitted = (
-            "dcgan" if self.encoder_ is None else "bigan",
+            gan,
             self.discriminator_.blocks[0].conv.out_channels,
             self.generator_.latent_dim,
+            categories if gan == "catgan" else self.n_categories,
         )
-        if fitted != (self.gan, self.width, self.latent_dim):
+        wanted = (self.gan, self.width, self.latent_dim, self.n_categories)
+        if fitted != wanted:
             raise ValueError(
                 f"warm_start and partial_fit continue the fitted networks, which have "
-                f"(gan, width, latent_dim) = {fitted}; got "
-                f"{(self.gan, self.width, self.latent_dim)}. Set them back or fit anew "
-                f"with warm_start=False."
+                f"(gan, width, latent_dim, n_categories) = {fitted}; got {wanted}. Set them "
+                f"back or fit anew with warm_start=False."
             )
+
+    def _fitted_kind(self) -> tuple[str, int]:
+        """``(gan, n_categories)`` of the fitted networks (``gan`` may have been set since)."""
+        roles = {"generator": self.generator_, "discriminator": self.discriminator_}
+        return fitted_gan({**roles, "encoder": self.encoder_})
 
     def _starting_point(self, warm: bool, fingerprint):
         """``(history, training record)`` to continue from, or None to start afresh."""
@@ -860,7 +978,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     def _epoch_scorer(self, data, labels, layers, device, seed):
         if self.select_epoch != "best":
             return None
-        index = subsample(len(data), labels, seed)
+        candidates = np.arange(len(data)) if labels is None else np.flatnonzero(_labelled(labels))
+        pool_labels = None if labels is None else labels[candidates]
+        index = candidates[subsample(len(candidates), pool_labels, seed)]
         subset = data[index]
         batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
 
@@ -928,7 +1048,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         return self
 
     def _fit_subspace(self, data: np.ndarray) -> None:
-        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
+        layers = self._check_readout_params(self._fitted_kind()[0])
         n = len(data)
         if n < 2:
             raise ValueError(
@@ -991,7 +1111,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         self._check_subspace_params()
         data = self._validate_input(X, reset=False)
-        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
+        layers = self._check_readout_params(self._fitted_kind()[0])
         basis = self._subspace_basis(layers)
         device = resolve_device(self.device)
         extract = self._feature_function(layers, device)
@@ -1052,6 +1172,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             return partial(
                 encoder_features, _on_device(self.encoder_, device), layer=self.encoder_layer
             )
+        if self.features == "categories":
+            return partial(category_features, _on_device(self.discriminator_, device))
         generator = _on_device(self.generator_, device)
         encoder = None if self.encoder_ is None else _on_device(self.encoder_, device)
 
@@ -1072,6 +1194,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             return latent_names(self.generator_.latent_dim)
         if self.features == "encoder":
             return feature_names(penultimate_layout(self.encoder_, side), "activation")
+        if self.features == "categories":
+            return category_names(self.discriminator_.n_categories)
         layout = tap_layout(self.discriminator_, side, layers, self.pool_size)
         return feature_names(layout, self.tap)
 
@@ -1081,7 +1205,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Discriminator features are named by block, tap, channel and
         pooling-grid row and column; latent codes (``features="encoder"`` or
         ``"inversion"``) ``z000, z001, ...``; the encoder's penultimate layer
-        like discriminator taps of its last block (``e2_activation_...``).
+        like discriminator taps of its last block (``e2_activation_...``);
+        category posteriors ``category000, category001, ...``.
 
         Parameters
         ----------
@@ -1105,11 +1230,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             names_in = getattr(self, "feature_names_in_", None)
             if names_in is not None and not np.array_equal(names_in, input_features):
                 raise ValueError("input_features is not equal to feature_names_in_")
-        layers = self._check_readout_params(has_encoder=self.encoder_ is not None)
+        layers = self._check_readout_params(self._fitted_kind()[0])
         return self._feature_names(layers)
 
     # ---------------------------------------------------------------- sampling
-    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+    def sample(self, n_samples: int = 1, random_state=None, y=None) -> np.ndarray:
         """Draw images from the trained generator.
 
         Parameters
@@ -1117,31 +1242,67 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         n_samples : int, default=1
             Number of images.
         random_state : int, RandomState instance or None, default=None
-            Seeds the noise vectors.
+            Seeds the noise vectors (and the classes drawn for an AC-GAN).
+        y : array-like of shape (n_samples,), default=None
+            For ``gan="acgan"`` only: the class of each image, from
+            ``classes_``. ``None`` draws classes uniformly.
 
         Returns
         -------
         images : ndarray of float32
             Shaped like the ``X`` given to ``fit`` (2-D, 3-D or 4-D) and in its
             scale (e.g. 0..255 for uint8 MNIST).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skgan import GANFeatureExtractor
+        >>> X, y = load_digits(return_X_y=True)
+        >>> acgan = GANFeatureExtractor(gan="acgan", n_epochs=1, width=8, latent_dim=8,
+        ...                             random_state=0).fit(X[:200], y[:200])
+        >>> acgan.sample(4, random_state=0, y=[3, 3, 7, 7]).shape
+        (4, 64)
         """
         check_is_fitted(self)
         check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        z = torch.randn(
-            n_samples, self.generator_.latent_dim, generator=torch.Generator().manual_seed(seed)
-        )
-        return self._generate(z)
+        rng = torch.Generator().manual_seed(seed)
+        z = torch.randn(n_samples, self.generator_.latent_dim, generator=rng)
+        return self._generate(z, self._sample_classes(n_samples, y, rng))
 
-    def _generate(self, z: torch.Tensor) -> np.ndarray:
-        """``G(z)`` as images shaped and scaled like the ``X`` given to ``fit``."""
+    def _sample_classes(self, n_samples: int, y, rng) -> torch.Tensor | None:
+        """Class indices for a conditional generator (from ``y`` or drawn); None otherwise."""
+        n_classes = self.generator_.n_classes
+        if not n_classes:
+            if y is not None:
+                raise ValueError(
+                    "y picks the classes of an AC-GAN's images; this generator is not "
+                    "class-conditional (gan='acgan' is)."
+                )
+            return None
+        if y is None:
+            return torch.randint(n_classes, (n_samples,), generator=rng)
+        y = column_or_1d(y)
+        check_consistent_length(np.empty(n_samples), y)
+        unknown = np.setdiff1d(y, self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y holds classes {unknown.tolist()} that are not in classes_ = "
+                f"{self.classes_.tolist()}."
+            )
+        return torch.from_numpy(np.searchsorted(self.classes_, y))
+
+    def _generate(self, z: torch.Tensor, classes: torch.Tensor | None = None) -> np.ndarray:
+        """``G(z)`` (of ``classes``, if conditional) shaped and scaled like ``fit``'s ``X``."""
         layout = self._layout()
         self.generator_.eval()
+        size = self.transform_batch_size
+        chunks = [None] * len(z.split(size)) if classes is None else classes.split(size)
         with torch.inference_mode():
             flat = torch.cat(
                 [
-                    layout.from_model(self.generator_(chunk))
-                    for chunk in z.split(self.transform_batch_size)
+                    layout.from_model(self.generator_(chunk, chunk_classes))
+                    for chunk, chunk_classes in zip(z.split(size), chunks, strict=True)
                 ]
             ).numpy()
         if self.input_ndim_ == 2:
@@ -1182,7 +1343,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         (3, 64)
         """
         check_is_fitted(self)
-        self._check_readout_params(has_encoder=self.encoder_ is not None)
+        self._check_readout_params(self._fitted_kind()[0])
         if not self._latent_features():
             raise ValueError(
                 f"inverse_transform needs latent-code features (features='encoder' with "
@@ -1248,4 +1409,5 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.target_tags.required = self.gan == "acgan"
         return tags

@@ -150,9 +150,13 @@ class ImageBatches:
         draws the same order, cuts it into global batches of ``world_size *
         batch_size`` and takes its own ``batch_size`` slice of each; the last
         incomplete global batch is dropped, so all processes take equal steps.
+    labels : torch.Tensor of shape (n_samples,), default=None
+        Per-sample labels; when given, each batch is ``(images, labels)``.
     """
 
-    def __init__(self, data, layout, batch_size, shuffle=False, device=None, shard=(0, 1)):
+    def __init__(
+        self, data, layout, batch_size, shuffle=False, device=None, shard=(0, 1), labels=None
+    ):
         self.data = data
         self.layout = layout
         self.batch_size = batch_size
@@ -160,6 +164,7 @@ class ImageBatches:
         default = data.device if isinstance(data, torch.Tensor) else "cpu"
         self.device = torch.device(default if device is None else device)
         self.shard = shard
+        self.labels = None if labels is None else labels.to(self.device)
 
     def _starts(self) -> range:
         rank, world = self.shard
@@ -183,7 +188,13 @@ class ImageBatches:
                 index = slice(start, stop)
             else:
                 index = order[start:stop] if on_device else order[start:stop].numpy()
-            yield self.layout.to_model(as_tensor(self.data[index], self.device))
+            images = self.layout.to_model(as_tensor(self.data[index], self.device))
+            if self.labels is None:
+                yield images
+            else:
+                if not isinstance(index, slice):
+                    index = torch.as_tensor(index, device=self.device)
+                yield images, self.labels[index]
 
 
 def as_tensor(data, device="cpu") -> torch.Tensor:

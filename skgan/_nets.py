@@ -12,6 +12,13 @@ same block stack (named ``e0, e1, ...``) ending in a ``4 x 4`` convolution to
 ``latent_dim`` values, and replaces the discriminator by a joint D(x, z)
 whose x-path is the DCGAN discriminator's block stack, so the same feature
 taps read it.
+
+The class-aware kinds change only the heads: AC-GAN (Odena et al., 2017)
+gives the discriminator's final convolution ``1 + K`` outputs (the real/fake
+logit, then ``K`` class logits) and feeds the generator a one-hot class next
+to ``z``; CatGAN (Springenberg, 2015) gives it ``K`` category logits and no
+real/fake output. Their block stacks are the DCGAN discriminator's, so every
+feature tap works unchanged.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ def conv_blocks(channels: int, side: int, width: int, prefix: str = "d") -> nn.S
 
 
 class Discriminator(nn.Module):
-    """DCGAN discriminator; ``forward`` returns one real/fake logit per image.
+    """DCGAN discriminator: one real/fake logit per image, and optional category logits.
 
     Parameters
     ----------
@@ -59,15 +66,36 @@ class Discriminator(nn.Module):
         Padded image side, ``4 * 2**k`` with ``k >= 1``.
     width : int
         Channels of the first block; each later block doubles them.
+    n_categories : int, default=0
+        Category logits the head adds (AC-GAN's classes, CatGAN's categories).
+    real_fake : bool, default=True
+        Whether the head has the real/fake logit (CatGAN's has none).
+
+    Notes
+    -----
+    ``forward`` returns the ``(n,)`` real/fake logits of a plain
+    discriminator; with categories, ``(n, real_fake + n_categories)`` logits:
+    the real/fake one first, if any, then the categories
+    (:meth:`category_logits` picks those).
     """
 
-    def __init__(self, channels: int, side: int, width: int):
+    def __init__(
+        self, channels: int, side: int, width: int, n_categories: int = 0, real_fake: bool = True
+    ):
         super().__init__()
         self.blocks = conv_blocks(channels, side, width)
-        self.head = nn.Conv2d(block_channels(width, side)[-1], 1, 4, 1, 0)
+        outputs = int(real_fake) + n_categories
+        self.head = nn.Conv2d(block_channels(width, side)[-1], outputs, 4, 1, 0)
+        self.n_categories = n_categories
+        self.real_fake = real_fake
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.blocks(x)).flatten()
+        logits = self.head(self.blocks(x)).flatten(1)
+        return logits if self.n_categories else logits[:, 0]
+
+    def category_logits(self, logits: torch.Tensor) -> torch.Tensor:
+        """The category columns of :meth:`forward`'s output."""
+        return logits[:, int(self.real_fake) :]
 
 
 class Generator(nn.Module):
@@ -79,13 +107,17 @@ class Generator(nn.Module):
         Length of the noise vector ``z``.
     channels, side, width : int
         As for :class:`Discriminator`.
+    n_classes : int, default=0
+        With ``n_classes > 0`` the generator is class-conditional (AC-GAN):
+        ``forward(z, classes)`` appends the one-hot class to ``z``.
     """
 
-    def __init__(self, latent_dim: int, channels: int, side: int, width: int):
+    def __init__(self, latent_dim: int, channels: int, side: int, width: int, n_classes: int = 0):
         super().__init__()
         widths = block_channels(width, side)[::-1]
+        inputs = latent_dim + n_classes
         layers = [
-            ("project", nn.ConvTranspose2d(latent_dim, widths[0], 4, 1, 0, bias=False)),
+            ("project", nn.ConvTranspose2d(inputs, widths[0], 4, 1, 0, bias=False)),
             ("project_bn", nn.BatchNorm2d(widths[0])),
             ("project_act", nn.ReLU()),
         ]
@@ -101,9 +133,15 @@ class Generator(nn.Module):
         ]
         self.net = nn.Sequential(OrderedDict(layers))
         self.latent_dim = latent_dim
+        self.n_classes = n_classes
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.reshape(len(z), self.latent_dim, 1, 1))
+    def forward(self, z: torch.Tensor, classes: torch.Tensor | None = None) -> torch.Tensor:
+        z = z.reshape(len(z), self.latent_dim)
+        if self.n_classes:
+            if classes is None:
+                raise ValueError("This generator is class-conditional: pass the classes to draw.")
+            z = torch.cat([z, F.one_hot(classes, self.n_classes).to(z.dtype)], dim=1)
+        return self.net(z[:, :, None, None])
 
 
 class Encoder(nn.Module):
@@ -209,41 +247,61 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+#: GAN kinds: the value of ``GANFeatureExtractor(gan=...)``.
+GANS = ("dcgan", "bigan", "acgan", "catgan")
+#: GAN kinds whose discriminator has category outputs.
+CATEGORICAL_GANS = ("acgan", "catgan")
+
+
+def build_gan(
+    gan: str, channels: int, side: int, width: int, latent_dim: int, n_categories: int = 0
+) -> dict:
+    """Build and initialise the networks of a GAN kind, by role.
+
+    Returns ``{"generator", "discriminator", "encoder"}``; ``encoder`` is
+    ``None`` for GANs without one. ``n_categories`` is the number of AC-GAN
+    classes or CatGAN categories (ignored by the other kinds).
+    """
+    categories = n_categories if gan in CATEGORICAL_GANS else 0
+    generator = Generator(
+        latent_dim, channels, side, width, n_classes=categories if gan == "acgan" else 0
+    )
+    encoder = None
+    if gan == "bigan":
+        encoder = Encoder(latent_dim, channels, side, width)
+        discriminator = JointDiscriminator(latent_dim, channels, side, width)
+    else:
+        discriminator = Discriminator(
+            channels, side, width, n_categories=categories, real_fake=gan != "catgan"
+        )
+    for module in (generator, encoder, discriminator):
+        if module is not None:
+            module.apply(dcgan_init)
+    return {"generator": generator, "discriminator": discriminator, "encoder": encoder}
+
+
+def fitted_gan(networks: dict) -> tuple[str, int]:
+    """``(gan, n_categories)`` of networks built by :func:`build_gan`."""
+    discriminator = networks["discriminator"]
+    categories = getattr(discriminator, "n_categories", 0)
+    if networks["encoder"] is not None:
+        return "bigan", 0
+    if networks["generator"].n_classes:
+        return "acgan", categories
+    return ("catgan", categories) if categories else ("dcgan", 0)
+
+
 def build_dcgan(
     channels: int, side: int, width: int, latent_dim: int
 ) -> tuple[Generator, Discriminator]:
     """Build and initialise a matching generator / discriminator pair."""
-    generator = Generator(latent_dim, channels, side, width)
-    discriminator = Discriminator(channels, side, width)
-    generator.apply(dcgan_init)
-    discriminator.apply(dcgan_init)
-    return generator, discriminator
+    networks = build_gan("dcgan", channels, side, width, latent_dim)
+    return networks["generator"], networks["discriminator"]
 
 
 def build_bigan(
     channels: int, side: int, width: int, latent_dim: int
 ) -> tuple[Generator, Encoder, JointDiscriminator]:
     """Build and initialise a BiGAN: generator, encoder and joint discriminator."""
-    generator = Generator(latent_dim, channels, side, width)
-    encoder = Encoder(latent_dim, channels, side, width)
-    discriminator = JointDiscriminator(latent_dim, channels, side, width)
-    for module in (generator, encoder, discriminator):
-        module.apply(dcgan_init)
-    return generator, encoder, discriminator
-
-
-#: GAN kinds: the value of ``GANFeatureExtractor(gan=...)``.
-GANS = ("dcgan", "bigan")
-
-
-def build_gan(gan: str, channels: int, side: int, width: int, latent_dim: int) -> dict:
-    """The networks of a GAN kind by role: ``generator``, ``discriminator``, ``encoder``.
-
-    ``encoder`` is ``None`` for GANs without one.
-    """
-    if gan == "bigan":
-        generator, encoder, discriminator = build_bigan(channels, side, width, latent_dim)
-    else:
-        generator, discriminator = build_dcgan(channels, side, width, latent_dim)
-        encoder = None
-    return {"generator": generator, "discriminator": discriminator, "encoder": encoder}
+    networks = build_gan("bigan", channels, side, width, latent_dim)
+    return networks["generator"], networks["encoder"], networks["discriminator"]

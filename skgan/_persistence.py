@@ -54,6 +54,8 @@ def _header(estimator, history) -> dict:
     metadata = {k: _json_param(k, getattr(estimator, k)) for k in METADATA}
     names = getattr(estimator, "feature_names_in_", None)
     metadata["feature_names_in_"] = None if names is None else [str(n) for n in names]
+    classes = getattr(estimator, "classes_", None)
+    metadata["classes_"] = None if classes is None else classes.tolist()
     return {
         "params": json.dumps(params),
         "metadata": json.dumps(metadata),
@@ -103,8 +105,11 @@ def _read(path, expected_format: str) -> dict:
 def save(estimator, path) -> None:
     """Write a fitted ``estimator`` to ``path`` atomically (see module docstring)."""
     check_is_fitted(estimator)
+    gan, n_categories = estimator._fitted_kind()
     payload = {
         "format": FORMAT,
+        "gan": gan,
+        "n_categories": n_categories,
         **_header(estimator, estimator.history_),
         "latent_dim": estimator.generator_.latent_dim,
         "width": estimator.discriminator_.blocks[0].conv.out_channels,
@@ -175,10 +180,20 @@ def load(cls, path):
         setattr(estimator, name, tuple(value) if isinstance(value, list) else value)
     if metadata["feature_names_in_"] is not None:
         estimator.feature_names_in_ = np.asarray(metadata["feature_names_in_"], dtype=object)
+    if metadata.get("classes_") is not None:
+        estimator.classes_ = np.asarray(metadata["classes_"])
     layout = estimator._layout()
     # The fitted networks decide, not the ``gan`` parameter (which may have been set since).
-    gan = "bigan" if "encoder" in payload else "dcgan"
-    networks = build_gan(gan, layout.channels, layout.side, payload["width"], payload["latent_dim"])
+    # Files written before the class-aware kinds name no kind: a BiGAN or a DCGAN.
+    gan = payload.get("gan", "bigan" if "encoder" in payload else "dcgan")
+    networks = build_gan(
+        gan,
+        layout.channels,
+        layout.side,
+        payload["width"],
+        payload["latent_dim"],
+        payload.get("n_categories", 0),
+    )
     for role, network in networks.items():
         if network is not None:
             network.load_state_dict(payload[role])

@@ -116,6 +116,17 @@ def latent_names(latent_dim: int) -> np.ndarray:
     return np.asarray([f"z{i:03d}" for i in range(latent_dim)], dtype=object)
 
 
+def category_names(n_categories: int) -> np.ndarray:
+    """Names of category-posterior features: ``category000, category001, ...``."""
+    return np.asarray([f"category{k:03d}" for k in range(n_categories)], dtype=object)
+
+
+def category_features(discriminator: Discriminator, x: torch.Tensor) -> torch.Tensor:
+    """The discriminator's posterior over its categories, ``softmax`` of their logits."""
+    logits = discriminator.category_logits(discriminator(x))
+    return torch.softmax(logits.float(), dim=1)
+
+
 def penultimate_layout(encoder: Encoder, side: int) -> list[tuple[str, int, int]]:
     """Tap layout of the encoder's last block, taken whole (its map is ``4 x 4``)."""
     return tap_layout(encoder, side, [len(encoder.blocks) - 1], pool_size=4)

@@ -15,6 +15,7 @@ import warnings
 from contextlib import contextmanager
 
 import torch
+import torch.nn.functional as F
 from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
@@ -54,7 +55,7 @@ def _step_record(loss_d, loss_g, logit_real, logit_fake) -> dict[str, torch.Tens
     }
 
 
-def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+def _dcgan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict[str, torch.Tensor]:
     """One alternating D / G update with the non-saturating BCE loss."""
     generator, discriminator = net.module_, net.discriminator_
     bce = net.criterion_
@@ -73,7 +74,7 @@ def _dcgan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     return _step_record(loss_d, loss_g, logit_real, logit_fake)
 
 
-def _bigan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
+def _bigan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict[str, torch.Tensor]:
     """One simultaneous D / (G + E) update of BiGAN's objective.
 
     D tells real pairs ``(x, E(x))`` (label 1) from generated pairs
@@ -95,7 +96,108 @@ def _bigan_step(net: GANTrainer, real: torch.Tensor) -> dict[str, torch.Tensor]:
     return _step_record(loss_d, loss_g, logit_real, logit_fake)
 
 
-OBJECTIVES = {"dcgan": _dcgan_step, "bigan": _bigan_step}
+def _class_loss(logits: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over the labelled samples (class ``-1`` is unlabelled); 0 if none is."""
+    labelled = classes >= 0
+    losses = F.cross_entropy(logits.float(), classes.clamp(min=0), reduction="none")
+    return (losses * labelled).sum() / labelled.sum().clamp(min=1)
+
+
+def _acgan_step(net: GANTrainer, real: torch.Tensor, labels: torch.Tensor) -> dict:
+    """One alternating D / G update of AC-GAN (Odena et al., 2017).
+
+    D's head gives a real/fake logit and class logits. D minimises the
+    real/fake BCE plus the cross-entropy of the classes of the labelled real
+    images (label ``-1`` marks an unlabelled one: semi-supervised training)
+    and of the generated images, whose classes are drawn uniformly. G
+    minimises the non-saturating BCE of its images plus their class
+    cross-entropy, so each image must look real and of its class.
+    """
+    generator, discriminator = net.module_, net.discriminator_
+    bce = net.criterion_
+    classes = net.classes(len(real), real.device)
+    with net.autocast():
+        fake = generator(net.noise(len(real), real.device), classes)
+        out_real = discriminator(real)
+        out_fake = discriminator(fake.detach())
+        category = discriminator.category_logits
+        loss_d = (
+            _real_fake_loss(bce, out_real[:, 0], out_fake[:, 0])
+            + _class_loss(category(out_real), labels)
+            + _class_loss(category(out_fake), classes)
+        )
+    net.update((net.optimizer_d_, loss_d))
+
+    with _frozen(discriminator):
+        with net.autocast():
+            out_gen = discriminator(fake)
+            logit_gen = out_gen[:, 0]
+            loss_g = bce(logit_gen, torch.ones_like(logit_gen)) + _class_loss(
+                category(out_gen), classes
+            )
+        net.update((net.optimizer_, loss_g))
+    return _step_record(loss_d, loss_g, out_real[:, 0], out_fake[:, 0])
+
+
+def _entropies(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(mean entropy of p(k | x), entropy of the batch marginal p(k))``, in nats."""
+    log_p = F.log_softmax(logits.float(), dim=1)
+    conditional = -(log_p.exp() * log_p).sum(1).mean()
+    log_marginal = torch.logsumexp(log_p, dim=0) - math.log(len(logits))
+    marginal = -(log_marginal.exp() * log_marginal).sum()
+    return conditional, marginal
+
+
+def _certainty(conditional: torch.Tensor, n_categories: int) -> torch.Tensor:
+    """``1 - H(p(k | x)) / log K``: 1 for a one-hot posterior, 0 for a uniform one."""
+    return 1 - conditional.detach() / math.log(n_categories)
+
+
+def _catgan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict:
+    """One alternating D / G update of CatGAN's unsupervised objective (Springenberg, 2015).
+
+    D has ``K`` category logits and no real/fake output. It is trained to be
+    certain of each real image's category (low conditional entropy), to use
+    all categories equally over a batch of real images (high marginal
+    entropy), and to be uncertain on generated images (high conditional
+    entropy). G is trained to make D certain of its images' categories and
+    to spread them over all categories.
+
+    The history's ``d_real`` and ``d_fake`` are D's certainty on real and
+    generated images (:func:`_certainty`), the counterparts of the
+    real/fake probabilities of the other kinds: a collapsed CatGAN
+    discriminator is fully certain on real images and uniform on generated
+    ones.
+    """
+    generator, discriminator = net.module_, net.discriminator_
+    with net.autocast():
+        fake = generator(net.noise(len(real), real.device))
+        real_conditional, real_marginal = _entropies(discriminator(real))
+        fake_conditional, _ = _entropies(discriminator(fake.detach()))
+        loss_d = real_conditional - real_marginal - fake_conditional
+    net.update((net.optimizer_d_, loss_d))
+
+    with _frozen(discriminator):
+        with net.autocast():
+            gen_conditional, gen_marginal = _entropies(discriminator(fake))
+            loss_g = gen_conditional - gen_marginal
+        net.update((net.optimizer_, loss_g))
+    k = discriminator.n_categories
+    return {
+        "loss_d": loss_d.detach(),
+        "loss_g": loss_g.detach(),
+        "d_real": _certainty(real_conditional, k),
+        "d_fake": _certainty(fake_conditional, k),
+    }
+
+
+#: The adversarial step of each GAN kind: ``step(net, images, labels) -> STEP_KEYS values``.
+OBJECTIVES = {
+    "dcgan": _dcgan_step,
+    "bigan": _bigan_step,
+    "acgan": _acgan_step,
+    "catgan": _catgan_step,
+}
 
 
 #: A discriminator has collapsed when mean D(x) > 1 - COLLAPSE_MARGIN and mean
@@ -123,6 +225,11 @@ def _cpu_copy(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_cpu_copy(item) for item in value)
     return value
+
+
+def _images_and_labels(batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A training batch is images, or ``(images, labels)`` for GANs trained with labels."""
+    return tuple(batch) if isinstance(batch, (tuple, list)) else (batch, None)
 
 
 def _parameters(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
@@ -386,14 +493,22 @@ class GANTrainer(NeuralNet):
         return autocast(torch.device(self.device).type, self.autocast_dtype)
 
     def noise(self, n: int, device) -> torch.Tensor:
-        """``n`` latent vectors; each process gets its own slice of one global draw.
+        """``n`` latent vectors (see :meth:`_draw`)."""
+        return self._draw(lambda size: torch.randn(size, self.latent_dim, device=device), n)
+
+    def classes(self, n: int, device) -> torch.Tensor:
+        """``n`` classes for a class-conditional generator, uniform over its classes."""
+        n_classes = unwrapped(self.module_).n_classes
+        return self._draw(lambda size: torch.randint(n_classes, (size,), device=device), n)
+
+    def _draw(self, draw, n: int) -> torch.Tensor:
+        """This process's ``n`` rows of one global ``draw(n * processes)``.
 
         Every process draws the same global batch, so their RNGs stay in step
-        (they must, to shuffle alike), yet their noise differs.
+        (they must, to shuffle alike), yet their samples differ.
         """
         rank, world = rank_and_size(self.accelerator)
-        z = torch.randn(n * world, self.latent_dim, device=device)
-        return z[rank * n : (rank + 1) * n]
+        return draw(n * world)[rank * n : (rank + 1) * n]
 
     def update(self, *steps: tuple[torch.optim.Optimizer, torch.Tensor]) -> None:
         """Step each ``(optimizer, loss)`` pair, with gradients averaged across processes.
@@ -424,7 +539,7 @@ class GANTrainer(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
-        return OBJECTIVES[self.objective](self, batch)
+        return OBJECTIVES[self.objective](self, *_images_and_labels(batch))
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """Run the steps of one epoch and record the epoch means of ``STEP_KEYS``.
@@ -439,10 +554,11 @@ class GANTrainer(NeuralNet):
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
+            size = len(_images_and_labels(batch)[0])
             values = torch.stack([step[key].float() for key in STEP_KEYS])
-            totals = values * len(batch) if totals is None else totals + values * len(batch)
-            count += len(batch)
-            self.history.record_batch(prefix + "_batch_size", len(batch))
+            totals = values * size if totals is None else totals + values * size
+            count += size
+            self.history.record_batch(prefix + "_batch_size", size)
             if self.verbose:
                 for key, value in zip(STEP_KEYS, values.tolist(), strict=True):
                     self.history.record_batch(key, value)

@@ -21,7 +21,9 @@ import numbers
 
 import numpy as np
 import torch
+from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.multiclass import check_classification_targets
@@ -363,3 +365,42 @@ def nearest_neighbor_accuracy(
             distances = squared_norms - 2.0 * (block @ train.T)
             nearest[start : start + len(block)] = distances.argmin(dim=1).numpy()
     return float(np.mean(y_train[nearest] == y_test))
+
+
+def clustering_accuracy(y_true, clusters) -> float:
+    """Accuracy of cluster assignments under the best one-to-one cluster-to-class map.
+
+    The map is found by the Hungarian algorithm on the contingency table
+    (the usual clustering accuracy, e.g. of CatGAN's categories); clusters
+    left without a class count as errors.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    clusters : array-like of shape (n_samples,)
+        Cluster index (or any label) of each sample, e.g. ``transform(X).argmax(1)``
+        with ``features="categories"``.
+
+    Returns
+    -------
+    accuracy : float
+        Share of samples whose cluster maps to their class.
+
+    Examples
+    --------
+    >>> from skgan.evaluation import clustering_accuracy
+    >>> clustering_accuracy([0, 0, 1, 1, 2], [5, 5, 3, 3, 3])  # 5 -> 0, 3 -> 1
+    0.8
+    """
+    y_true, clusters = np.asarray(y_true), np.asarray(clusters)
+    if y_true.shape != clusters.shape or y_true.ndim != 1:
+        raise ValueError(
+            f"y_true and clusters must be 1-D of the same length; got shapes "
+            f"{y_true.shape} and {clusters.shape}."
+        )
+    _, true_index = np.unique(y_true, return_inverse=True)
+    _, cluster_index = np.unique(clusters, return_inverse=True)
+    table = confusion_matrix(cluster_index, true_index)
+    rows, columns = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, columns].sum() / len(y_true))

@@ -32,6 +32,21 @@ def fitted_bigan(digits):
     return GANFeatureExtractor(**params).fit(digits[0][:200])
 
 
+@pytest.fixture(scope="session")
+def fitted_acgan(digits):
+    """A tiny AC-GAN (category features) fitted on the first 250 labelled digits (do not mutate)."""
+    X, y = digits
+    params = {**TINY, "gan": "acgan", "features": "categories", "n_epochs": 3, "lr": 1e-3}
+    return GANFeatureExtractor(**params).fit(X[:250], y[:250])
+
+
+@pytest.fixture(scope="session")
+def fitted_catgan(digits):
+    """A tiny CatGAN with 4 categories fitted on the digits, without labels (do not mutate)."""
+    params = {**TINY, "gan": "catgan", "n_categories": 4, "n_epochs": 2}
+    return GANFeatureExtractor(**params).fit(digits[0])
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -115,12 +115,17 @@ CASES = [
         r"does not match the shape of the images in X, \(1, 8, 8\)",
     ),
     ("verbose negative", fit(verbose=-1), ValueError, "verbose == -1, must be >= 0"),
-    ("unknown gan", fit(gan="wgan"), ValueError, r"gan must be one of \['bigan', 'dcgan'\]"),
+    (
+        "unknown gan",
+        fit(gan="wgan"),
+        ValueError,
+        r"gan must be one of \['acgan', 'bigan', 'catgan', 'dcgan'\]",
+    ),
     (
         "unknown features",
         fit(features="pixels"),
         ValueError,
-        r"features must be one of \['discriminator', 'encoder', 'inversion'\]",
+        r"features must be one of \['categories', 'discriminator', 'encoder', 'inversion'\]",
     ),
     ("encoder features without an encoder", fit(features="encoder"), ValueError, "encoder"),
     (
@@ -197,6 +202,37 @@ CASES = [
         ValueError,
         "inconsistent numbers of samples",
     ),
+    (
+        "gan='acgan' without y",
+        fit(gan="acgan"),
+        ValueError,
+        "gan='acgan' requires y to be passed, but the target y is None",
+    ),
+    (
+        "gan='acgan' with one labelled class",
+        fit(y=np.where(np.arange(40) < 5, 1, -1), gan="acgan"),
+        ValueError,
+        "labelled samples of at least two classes",
+    ),
+    (
+        "y mixing strings and -1",
+        fit(y=np.array(["a", "b"] * 10 + [-1] * 20, dtype=object), gan="acgan"),
+        TypeError,
+        "y mixes labels of different types",
+    ),
+    ("n_categories one", fit(gan="catgan", n_categories=1), ValueError, "n_categories == 1"),
+    (
+        "features='categories' without categories",
+        fit(features="categories"),
+        ValueError,
+        "features='categories' needs a discriminator with category outputs",
+    ),
+    (
+        "features='inversion' with gan='acgan'",
+        fit(y=np.arange(40) % 2, gan="acgan", features="inversion"),
+        ValueError,
+        "features='inversion' needs an unconditional generator",
+    ),
     # input to transform
     (
         "transform: wrong feature count",
@@ -218,6 +254,12 @@ CASES = [
         "block indices in \\[-1, 0\\]",
     ),
     ("sample: n_samples zero", lambda f: f.sample(0), ValueError, "n_samples == 0, must be >= 1"),
+    (
+        "sample: y without an AC-GAN",
+        lambda f: f.sample(2, y=[0, 1]),
+        ValueError,
+        "this generator is not class-conditional",
+    ),
     ("transform before fit", None, NotFittedError, "not fitted yet"),
 ]
 

@@ -8,6 +8,7 @@ from skgan.evaluation import (
     LBFGSLinearSVC,
     _signed_targets,
     balanced_draw,
+    clustering_accuracy,
     linear_probe,
     nearest_neighbor_accuracy,
     select_C,
@@ -97,3 +98,15 @@ def test_select_c_with_one_candidate_fits_nothing():
         raise AssertionError("no fit expected")
 
     assert select_C(np.ones((6, 2)), [0, 1] * 3, Cs=(0.5,), make_svm=refuse) == 0.5
+
+
+def test_clustering_accuracy_finds_the_best_matching():
+    y = np.repeat([0, 1, 2], 4)
+    renamed = np.repeat([7, 3, 5], 4)
+    assert clustering_accuracy(y, renamed) == 1.0
+    merged = np.repeat([1, 1, 2], 4)  # two classes in one cluster: one of them is lost
+    assert clustering_accuracy(y, merged) == pytest.approx(8 / 12)
+    more_clusters = np.arange(12) % 6  # 6 clusters for 3 classes
+    assert 0 < clustering_accuracy(y, more_clusters) <= 0.5
+    with pytest.raises(ValueError, match="same length"):
+        clustering_accuracy(y, y[:3])

@@ -271,9 +271,9 @@ def _objective_that(monkeypatch, fail_at_call, failure):
     original = trainer_module.OBJECTIVES["dcgan"]
     calls = []
 
-    def step(net, batch):
+    def step(net, images, labels):
         calls.append(1)
-        result = original(net, batch)
+        result = original(net, images, labels)
         if len(calls) >= fail_at_call:
             return failure(net, result)
         return result
@@ -358,7 +358,9 @@ def test_warm_start_refuses_a_changed_architecture(digits):
     X, _ = digits
     est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
     with pytest.raises(
-        ValueError, match=r"\(gan, width, latent_dim\) = \('dcgan', 8, 8\); got \('dcgan', 16, 8\)"
+        ValueError,
+        match=r"\(gan, width, latent_dim, n_categories\) = \('dcgan', 8, 8, 10\); "
+        r"got \('dcgan', 16, 8, 10\)",
     ):
         est.set_params(width=16).fit(X)
     with pytest.raises(ValueError, match="65 features, but GANFeatureExtractor is expecting 64"):
@@ -601,3 +603,107 @@ def test_read_out_parameters_are_checked_at_transform(digits, fitted):
     est.__dict__.update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
     with pytest.raises(ValueError, match="needs a GAN with an encoder"):
         est.transform(digits[0][:2])
+
+
+# ------------------------------------------------------------ class-aware GANs
+def test_acgan_needs_labels(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        GANFeatureExtractor(**TINY, gan="acgan").fit(X)
+    with pytest.raises(ValueError, match="at least two classes"):
+        GANFeatureExtractor(**TINY, gan="acgan").fit(X, np.where(y == 3, 3, -1))
+
+
+def test_acgan_discriminator_classifies_held_out_digits(digits, fitted_acgan):
+    X, y = digits
+    assert list(fitted_acgan.classes_) == list(range(10))
+    posterior = fitted_acgan.transform(X[250:])
+    assert posterior.shape == (50, 10)
+    np.testing.assert_allclose(posterior.sum(axis=1), 1, rtol=1e-5)
+    accuracy = np.mean(fitted_acgan.classes_[posterior.argmax(axis=1)] == y[250:])
+    assert accuracy > 0.3  # chance: 0.1
+    assert list(fitted_acgan.get_feature_names_out()[:2]) == ["category000", "category001"]
+
+
+def test_acgan_semi_supervised_with_minus_one_for_unlabelled(digits):
+    X, y = digits
+    labels = np.where(np.arange(len(y)) < 30, y, -1)  # 30 of 300 images labelled
+    est = GANFeatureExtractor(**TINY, gan="acgan").fit(X, labels)
+    assert list(est.classes_) == list(range(10))
+    assert est.transform(X[:4]).shape == (4, 128)
+
+
+def test_acgan_takes_string_labels(digits):
+    X, y = digits
+    names = np.array(["zero", "one", "two"], dtype=object)
+    keep = y < 3
+    est = GANFeatureExtractor(**TINY, gan="acgan").fit(X[keep], names[y[keep]])
+    assert sorted(est.classes_) == ["one", "two", "zero"]
+    assert est.sample(2, random_state=0, y=["two", "zero"]).shape == (2, 8, 8)
+    with pytest.raises(TypeError, match="mixes labels of different types"):
+        est.fit(X[keep], np.where(np.arange(keep.sum()) < 5, names[y[keep]], -1))
+
+
+def test_acgan_sample_draws_the_requested_classes(fitted_acgan, fitted):
+    threes = fitted_acgan.sample(3, random_state=0, y=[3, 3, 3])
+    sevens = fitted_acgan.sample(3, random_state=0, y=[7, 7, 7])
+    assert not np.array_equal(threes, sevens)  # same noise, other class
+    np.testing.assert_array_equal(threes, fitted_acgan.sample(3, random_state=0, y=[3, 3, 3]))
+    with pytest.raises(ValueError, match="not in classes_"):
+        fitted_acgan.sample(1, y=[11])
+    with pytest.raises(ValueError, match="not class-conditional"):
+        fitted.sample(1, y=[1])
+
+
+def test_acgan_partial_fit_twice_equals_two_epochs_and_refuses_new_classes(digits):
+    X, y = digits
+    params = {**TINY, "gan": "acgan"}
+    reference = GANFeatureExtractor(**{**params, "n_epochs": 2}).fit(X, y)
+    est = GANFeatureExtractor(**params).partial_fit(X, y).partial_fit(X, y)
+    np.testing.assert_array_equal(est.transform(X), reference.transform(X))
+    with pytest.raises(ValueError, match=r"classes \[10\] that the fitted AC-GAN does not know"):
+        est.partial_fit(X[:20], np.full(20, 10))
+
+
+def test_acgan_checkpoint_refuses_other_labels(digits, tmp_path):
+    X, y = digits
+    params = {**TINY, "gan": "acgan", "checkpoint_dir": tmp_path}
+    GANFeatureExtractor(**params).fit(X, y)
+    with pytest.raises(ValueError, match="training data differ"):
+        GANFeatureExtractor(**params).fit(X, np.roll(y, 1))
+
+
+def test_select_best_epoch_scores_only_labelled_samples(digits):
+    X, y = digits
+    labels = np.where(np.arange(len(y)) < 100, y, -1)
+    est = GANFeatureExtractor(**{**TINY, "n_epochs": 2, "select_epoch": "best"}).fit(X, labels)
+    assert len(est.history_[:, "probe_accuracy"]) == 2
+
+
+def test_acgan_in_a_grid_searched_pipeline_gets_the_fold_labels(digits):
+    X, y = digits
+    pipe = Pipeline([("gan", GANFeatureExtractor(**TINY, gan="acgan")), ("svm", LinearSVC(C=0.01))])
+    search = GridSearchCV(pipe, {"gan__features": ["discriminator", "categories"]}, cv=2)
+    search.fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert list(search.best_estimator_.named_steps["gan"].classes_) == list(range(10))
+
+
+def test_catgan_reads_pooled_and_category_features(digits, fitted_catgan):
+    X, _ = digits
+    assert fitted_catgan.transform(X[:5]).shape == (5, 128)
+    # Read-out parameters take effect at transform time: no refit needed.
+    categories = pickle.loads(pickle.dumps(fitted_catgan)).set_params(features="categories")
+    posterior = categories.transform(X)
+    assert posterior.shape == (len(X), 4)
+    np.testing.assert_allclose(posterior.sum(axis=1), 1, rtol=1e-5)
+    # d_real and d_fake are the discriminator's certainty, in [0, 1].
+    for key in ("d_real", "d_fake"):
+        assert all(0 <= v <= 1 for v in fitted_catgan.history_[:, key])
+    assert not hasattr(fitted_catgan, "classes_")
+
+
+def test_catgan_warm_start_refuses_other_category_counts(digits, fitted_catgan):
+    est = pickle.loads(pickle.dumps(fitted_catgan))
+    with pytest.raises(ValueError, match="n_categories"):
+        est.set_params(warm_start=True, n_categories=5).fit(digits[0])

@@ -15,6 +15,7 @@ from skgan._nets import (
     build_bigan,
     build_dcgan,
     build_gan,
+    fitted_gan,
     n_blocks,
 )
 
@@ -85,7 +86,44 @@ def test_build_gan_gives_the_networks_of_each_kind():
     assert dcgan["encoder"] is None and isinstance(dcgan["discriminator"], Discriminator)
     assert isinstance(bigan["encoder"], Encoder)
     assert isinstance(bigan["discriminator"], JointDiscriminator)
-    assert set(GANS) == {"dcgan", "bigan"}
+    assert set(GANS) == {"dcgan", "bigan", "acgan", "catgan"}
+
+
+@pytest.mark.parametrize(
+    "gan, outputs, conditional", [("acgan", 1 + 6, 6), ("catgan", 6, 0), ("dcgan", 1, 0)]
+)
+def test_class_aware_kinds_change_only_the_heads(gan, outputs, conditional):
+    networks = build_gan(gan, 1, 16, 4, 3, n_categories=6)
+    generator, discriminator = networks["generator"], networks["discriminator"]
+    assert generator.n_classes == conditional
+    assert discriminator.head.out_channels == outputs
+    plain = build_gan("dcgan", 1, 16, 4, 3)["discriminator"]
+    assert [p.shape for p in discriminator.blocks.parameters()] == [
+        p.shape for p in plain.blocks.parameters()
+    ]
+    assert fitted_gan(networks) == (gan, 6 if gan != "dcgan" else 0)
+
+
+def test_acgan_heads_split_real_fake_and_class_logits():
+    networks = build_gan("acgan", 1, 8, 4, 3, n_categories=5)
+    generator, discriminator = networks["generator"], networks["discriminator"]
+    z = torch.randn(4, 3)
+    images = generator(z, torch.tensor([0, 1, 2, 4]))
+    assert images.shape == (4, 1, 8, 8)
+    # The class changes the image: the generator is conditional.
+    assert not torch.equal(images, generator(z, torch.tensor([1, 1, 2, 4])))
+    logits = discriminator(images)
+    assert logits.shape == (4, 6)
+    torch.testing.assert_close(discriminator.category_logits(logits), logits[:, 1:])
+    with pytest.raises(ValueError, match="class-conditional"):
+        generator(z)
+
+
+def test_catgan_discriminator_has_only_category_logits():
+    discriminator = build_gan("catgan", 1, 8, 4, 3, n_categories=5)["discriminator"]
+    logits = discriminator(torch.randn(2, 1, 8, 8))
+    assert logits.shape == (2, 5)
+    assert torch.equal(discriminator.category_logits(logits), logits)
 
 
 def test_spectral_linear_has_unit_spectral_norm_after_power_iterations():

@@ -107,3 +107,17 @@ def test_bigan_round_trip_keeps_the_encoder_and_joint_discriminator(fitted_bigan
 def test_dcgan_files_load_without_an_encoder(fitted, tmp_path):
     fitted.save(tmp_path / "m.skgan")
     assert GANFeatureExtractor.load(tmp_path / "m.skgan").encoder_ is None
+
+
+@pytest.mark.parametrize("name", ["fitted_acgan", "fitted_catgan"])
+def test_class_aware_gans_round_trip(name, digits, tmp_path, request):
+    est = request.getfixturevalue(name)
+    est.save(tmp_path / "m.skgan")
+    restored = GANFeatureExtractor.load(tmp_path / "m.skgan")
+    X, _ = digits
+    for features in ("discriminator", "categories"):
+        est_features = pickle.loads(pickle.dumps(est)).set_params(features=features).transform(X)
+        restored.set_params(features=features)
+        np.testing.assert_array_equal(restored.transform(X), est_features)
+    np.testing.assert_array_equal(restored.sample(4, random_state=1), est.sample(4, random_state=1))
+    assert np.array_equal(getattr(restored, "classes_", []), getattr(est, "classes_", []))

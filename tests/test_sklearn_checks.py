@@ -20,6 +20,12 @@ from skgan import GANFeatureExtractor
         GANFeatureExtractor(
             **{**TINY, "width": 4, "latent_dim": 4, "features": "inversion", "inversion_steps": 3}
         ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "gan": "acgan", "features": "categories"}
+        ),
+        GANFeatureExtractor(
+            **{**TINY, "width": 4, "latent_dim": 4, "gan": "catgan", "n_categories": 3}
+        ),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -1,17 +1,18 @@
+import math
+
+import pytest
 import torch
 
 from skgan._images import ImageBatches, ImageLayout
-from skgan._nets import build_bigan, build_dcgan
-from skgan._trainer import OBJECTIVES, STEP_KEYS, GANTrainer
+from skgan._nets import build_gan
+from skgan._trainer import OBJECTIVES, STEP_KEYS, GANTrainer, _class_loss, _entropies
 
 
 def make_trainer(gan="dcgan", **kwargs):
     torch.manual_seed(0)
-    if gan == "bigan":
-        generator, encoder, discriminator = build_bigan(1, 8, 4, 3)
-        kwargs = {"encoder": encoder, "objective": "bigan", **kwargs}
-    else:
-        generator, discriminator = build_dcgan(1, 8, 4, 3)
+    networks = build_gan(gan, 1, 8, 4, 3, n_categories=4)
+    generator, discriminator = networks["generator"], networks["discriminator"]
+    kwargs = {"encoder": networks["encoder"], "objective": gan, **kwargs}
     params = dict(
         latent_dim=3,
         criterion=torch.nn.BCEWithLogitsLoss,
@@ -148,3 +149,47 @@ def test_bigan_step_updates_d_on_pairs_and_leaves_it_trainable():
     # D's z-path gets gradients: D judges (image, code) pairs, not images alone.
     assert all(p.grad is not None for p in trainer.discriminator_.z_path.parameters())
     assert all(p.grad is not None for p in trainer.encoder_.parameters())
+
+
+def test_class_loss_ignores_unlabelled_samples_and_is_zero_without_labels():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]])
+    both = _class_loss(logits[:2], torch.tensor([0, 0]))
+    with_unlabelled = _class_loss(logits, torch.tensor([0, 0, -1]))
+    torch.testing.assert_close(both, with_unlabelled)
+    assert _class_loss(logits, torch.tensor([-1, -1, -1])).item() == 0.0
+
+
+def test_entropies_of_uniform_and_confident_posteriors():
+    conditional, marginal = _entropies(torch.zeros(6, 4))
+    assert conditional.item() == pytest.approx(math.log(4))
+    assert marginal.item() == pytest.approx(math.log(4))
+    # Confident and spread over all categories: the CatGAN discriminator's goal on real data.
+    conditional, marginal = _entropies(20 * torch.eye(4))
+    assert conditional.item() == pytest.approx(0, abs=1e-6)
+    assert marginal.item() == pytest.approx(math.log(4), rel=1e-5)
+
+
+def test_acgan_discriminator_learns_the_classes_of_labelled_images():
+    # Two classes of images that differ only in brightness; half the labels hidden.
+    torch.manual_seed(1)
+    classes = torch.arange(64) % 2
+    X = (0.2 + 0.6 * classes[:, None] + 0.05 * torch.randn(64, 64)).clamp(0, 1)
+    labels = torch.where(torch.arange(64) < 32, classes, -1)
+    trainer = make_trainer("acgan", max_epochs=15, iterator_train__labels=labels)
+    trainer.fit(X)
+    discriminator = trainer.discriminator_.eval()
+    images = ImageLayout(64, (1, 8, 8), (0.0, 1.0)).to_model(X)
+    with torch.no_grad():
+        predicted = discriminator.category_logits(discriminator(images)).argmax(1)
+    assert (predicted == classes).float().mean().item() > 0.9
+
+
+def test_catgan_step_trains_the_discriminator_on_entropies():
+    trainer = make_trainer("catgan").initialize()
+    trainer._set_training(True)
+    step = OBJECTIVES["catgan"](trainer, torch.rand(8, 1, 8, 8) * 2 - 1)
+    assert set(step) == set(STEP_KEYS)
+    assert all(p.grad is not None for p in trainer.discriminator_.parameters())
+    # loss_d = H(p(k|x)) - H(p(k)) - H(p(k|G(z))), each entropy in [0, log K].
+    assert -2 * math.log(4) <= step["loss_d"].item() <= math.log(4)
+    assert all(0 <= step[key].item() <= 1 for key in ("d_real", "d_fake"))
