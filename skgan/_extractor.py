@@ -27,12 +27,16 @@ from skorch.history import History
 
 from . import _persistence
 from ._images import (
+    DatasetSamples,
     ImageBatches,
     ImageLayout,
     as_tensor,
     check_image_size,
     infer_image_shape,
+    is_dataset,
+    isolated_rng,
     normalize_image_shape,
+    value_range,
 )
 from ._inversion import invert
 from ._nets import GANS, build_gan, n_blocks
@@ -75,6 +79,8 @@ READOUT = ("layers", "tap", "pool_size", "pooling")
 SUBSPACE_ATTRIBUTES = ("subspace_basis_", "subspace_scores_", "subspace_readout_")
 #: What ``transform`` returns: pooled D taps, the encoder's output, or inverted codes.
 FEATURES = ("discriminator", "encoder", "inversion")
+#: Items of a torch Dataset a checkpoint fingerprint reads (evenly spaced), besides its length.
+FINGERPRINT_ITEMS = 64
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -138,9 +144,19 @@ def _seeded(seed: int, device: torch.device):
         yield
 
 
-def _fingerprint(data: np.ndarray) -> str:
-    """A digest of the training data, so a checkpoint resumes only on the same data."""
-    digest = hashlib.blake2b(f"{data.shape}{data.dtype}".encode(), digest_size=16)
+def _fingerprint(data) -> str:
+    """A digest of the training data, so a checkpoint resumes only on the same data.
+
+    An array is hashed whole. A torch Dataset (``DatasetSamples``) is hashed
+    by its length, its items' shape and dtype and ``FINGERPRINT_ITEMS``
+    evenly spaced items, so that checking costs no pass over it.
+    """
+    header = f"{data.shape}{data.dtype}"
+    if isinstance(data, DatasetSamples):
+        header = f"Dataset{header}{data.item_shape}"
+        n = len(data)
+        data = data[np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ITEMS)).round().astype(int))]
+    digest = hashlib.blake2b(header.encode(), digest_size=16)
     digest.update(np.ascontiguousarray(data).data)
     return digest.hexdigest()
 
@@ -219,7 +235,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Pooling over each grid cell.
     input_range : "auto" or tuple of float, default="auto"
         Input values that map to the generator's ``-1`` and ``1``. ``"auto"``
-        learns ``(X.min(), X.max())`` in ``fit``; ``transform`` reuses it.
+        learns ``(X.min(), X.max())`` in ``fit``; ``transform`` reuses it. For
+        a torch Dataset that takes one extra pass over it; give the range
+        (e.g. ``(0, 1)`` for ``ToTensor()`` images) to skip it.
     device : str or torch.device, default="auto"
         Where to train and transform; ``"auto"`` picks CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -265,7 +283,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         its own shard of every batch (``batch_size`` images per process), and
         gradients are averaged, so all processes end with identical networks.
         The device is the one Accelerate assigns (``device`` is ignored); only
-        the main process prints and writes checkpoints.
+        the main process prints and writes checkpoints. A torch Dataset works
+        too: each process reads only the items of its own shards.
     subspace : {None, "complement", "discriminative"}, default=None
         ``None`` returns the pooled features as they are. Otherwise ``fit``
         also finds the directions along which the features separate real
@@ -302,6 +321,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Adam steps per batch of ``features="inversion"``.
     inversion_lr : float, default=0.1
         Adam learning rate of ``features="inversion"``.
+    num_workers : int, default=0
+        Worker processes of the :class:`~torch.utils.data.DataLoader` that
+        reads ``X`` when it is a torch ``Dataset`` (items and the Dataset's
+        transforms); ``0`` reads in the calling process. Ignored for arrays.
+        It does not change the result for a Dataset whose items are
+        deterministic.
 
     Attributes
     ----------
@@ -364,6 +389,33 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     Images are padded with the darkest value to the smallest side ``4 * 2**k``
     (at least 8) that holds them; both sides must be at least 2 pixels.
 
+    ``X`` may be a map-style :class:`torch.utils.data.Dataset` (``__len__`` and
+    ``__getitem__``), e.g. a torchvision dataset, which is never loaded whole.
+    Each item is an image (a tensor, an ndarray or a PIL image) of shape
+    ``(C, H, W)``, ``(H, W)`` or flat ``(n_features,)``, or a tuple whose first
+    element is one, such as torchvision's ``(image, label)``. Item 0 sets the
+    layout, as the array of all items stacked would: every item must have its
+    shape, and uint8 items stay uint8 (any other dtype becomes float32). Items
+    are read by a :class:`~torch.utils.data.DataLoader` (``num_workers``
+    processes) in batches of ``batch_size`` (training) or
+    ``transform_batch_size`` (the other passes), so the Dataset's transforms
+    run lazily and at most a batch is in memory; :meth:`sample` returns images
+    shaped like the items. Training reads them in the order it would read that
+    array, from the same seeded generator, so a Dataset and the array of its
+    items give the same networks and features for the same ``random_state``
+    (bit-identical on CPU). Passes over the Dataset in ``fit``: one for
+    ``input_range="auto"`` (skip it by giving the range), one per epoch, and
+    one per batchnorm layer (of the discriminator and the encoder) for the
+    population statistics. Labels of ``(image, label)`` items are used only by
+    ``select_epoch="best"`` when ``y`` is None, and only those of the (at most
+    2000) scored items are read, so that subsample is drawn at random rather
+    than stratified. A checkpoint's data fingerprint covers the Dataset's
+    length and 64 evenly spaced items, not every item. Random transforms should
+    draw from torch's generator: training seeds it (so results follow
+    ``random_state``), and reads outside training (range, scoring, fingerprint,
+    ``transform``) seed it with 0 and leave the caller's state alone. An
+    ``IterableDataset`` is refused: it has no length or random access.
+
     If an epoch's mean losses become non-finite, ``fit`` keeps the networks of
     the epoch before, emits a ``ConvergenceWarning`` and stops training (it
     does not retry). The same happens when the discriminator collapses (mean
@@ -424,6 +476,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         encoder_layer: str = "latent",
         inversion_steps: int = 100,
         inversion_lr: float = 0.1,
+        num_workers: int = 0,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -454,6 +507,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.encoder_layer = encoder_layer
         self.inversion_steps = inversion_steps
         self.inversion_lr = inversion_lr
+        self.num_workers = num_workers
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -463,6 +517,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
         _one_of(self.precision, "precision", PRECISIONS)
         _one_of(self.gan, "gan", GANS)
         _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
@@ -582,11 +637,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             )
         return self.subspace_basis_
 
-    def _validate_input(self, X, *, reset: bool) -> np.ndarray:
+    def _validate_input(self, X, *, reset: bool) -> np.ndarray | DatasetSamples:
         """Check ``X`` and return it as a 2-D ``(n_samples, n_features)`` array.
 
-        With ``reset``, also learn the image shape and the input range.
+        A torch Dataset is returned as a :class:`DatasetSamples`, which reads
+        it lazily. With ``reset``, also learn the image shape and the input range.
         """
+        if is_dataset(X):
+            return self._validate_dataset(X, reset=reset)
         ndim = getattr(X, "ndim", None)
         if ndim is None:
             try:
@@ -608,11 +666,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             shape = tuple(int(d) for d in X.shape[1:])
             shape = shape if ndim == 4 else (1, *shape)
             X = X.reshape(X.shape[0], -1)
-        if not reset and shape is not None and shape != self.image_shape_:
-            raise ValueError(
-                f"X holds images of shape {shape} (C, H, W), but this extractor was "
-                f"fitted on images of shape {self.image_shape_}."
-            )
+        if not reset:
+            self._check_image_shape(shape)
         try:
             # float32 is what the networks compute in, and converting to it
             # catches values beyond its range as "too large" here.
@@ -627,7 +682,45 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             self._learn_layout(X, shape, ndim)
         return X
 
-    def _learn_layout(self, X: np.ndarray, shape, ndim: int) -> None:
+    def _check_image_shape(self, shape) -> None:
+        if shape is not None and shape != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {shape} (C, H, W), but this extractor was "
+                f"fitted on images of shape {self.image_shape_}."
+            )
+
+    def _validate_dataset(self, X, *, reset: bool) -> DatasetSamples:
+        """A torch Dataset as :class:`DatasetSamples`; checks and learns as for arrays.
+
+        Only item 0 is read here, plus one pass over all items when ``reset``
+        and ``input_range="auto"`` (the range).
+        """
+        check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
+        check_scalar(self.transform_batch_size, "transform_batch_size", numbers.Integral, min_val=1)
+        data = DatasetSamples(X, self.num_workers, self.transform_batch_size)
+        ndim = len(data.item_shape) + 1
+        shape = None
+        if ndim > 2:
+            shape = data.item_shape if ndim == 4 else (1, *data.item_shape)
+        n_features = data.shape[1]
+        if reset:
+            if len(data) < 2:
+                raise ValueError(
+                    f"fit needs at least 2 images to train a GAN on; got {len(data)} sample."
+                )
+            self.n_features_in_ = n_features
+            self.__dict__.pop("feature_names_in_", None)
+            self._learn_layout(data, shape, ndim)
+            return data
+        self._check_image_shape(shape)
+        if n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return data
+
+    def _learn_layout(self, X: np.ndarray | DatasetSamples, shape, ndim: int) -> None:
         n_features = X.shape[1]
         requested = None
         if self.image_shape is not None:
@@ -645,7 +738,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         image_shape = shape or requested or infer_image_shape(n_features)
         check_image_size(image_shape, n_features)
         if isinstance(self.input_range, str):
-            data_range = (float(X.min()), float(X.max()))
+            data_range = value_range(X)
         else:
             data_range = self._fixed_input_range()
         self.image_shape_ = image_shape
@@ -694,11 +787,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
-            Training images, uint8 or float.
+                (n_samples, C, H, W), or torch.utils.data.Dataset
+            Training images, uint8 or float. A ``numpy.memmap`` is read batch
+            by batch, never whole. A map-style torch ``Dataset`` of images or
+            ``(image, label)`` items is read lazily by a DataLoader, batch by
+            batch; ``input_range="auto"`` then costs one pass over it (see
+            Notes of the class).
         y : array-like of shape (n_samples,), default=None
             Class labels, used only by ``select_epoch="best"`` to score epochs;
-            ignored otherwise.
+            ignored otherwise. With ``y=None`` and a Dataset of ``(image,
+            label)`` items, ``select_epoch="best"`` uses the items' labels.
 
         Returns
         -------
@@ -719,8 +817,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
-            Training images, laid out as in the first call.
+                (n_samples, C, H, W), or torch.utils.data.Dataset
+            Training images, laid out as in the first call (an array or a
+            Dataset, whichever the first call had).
         y : array-like of shape (n_samples,), default=None
             As for :meth:`fit`.
 
@@ -775,9 +874,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 keeper.resume(trainer, record)
                 if not warm:
                     n_epochs = max(0, self.n_epochs - len(history))
-            # A memmap stays on disk (batches are read as needed); other data
-            # is copied to the device once, as compact as it came.
-            samples = data if isinstance(X, np.memmap) else as_tensor(data, device)
+            # A memmap stays on disk and a Dataset is read by its DataLoader
+            # (batches are read as needed); other data is copied to the device
+            # once, as compact as it came.
+            lazy = isinstance(X, np.memmap) or isinstance(data, DatasetSamples)
+            samples = data if lazy else as_tensor(data, device)
             trainer.partial_fit(samples, epochs=n_epochs)
             batches = ImageBatches(samples, layout, self.transform_batch_size, device=device)
             discriminator = unwrapped(trainer.discriminator_)
@@ -814,6 +915,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 f"two classes with two or more samples each; got class counts {counts.tolist()}."
             )
         return y
+
+    def _item_labels(self, labels: np.ndarray) -> np.ndarray:
+        """The labels of a Dataset's (image, label) items, checked as ``y`` would be."""
+        try:
+            return self._selection_labels(labels, len(labels))
+        except ValueError as exc:
+            raise ValueError(
+                f"The labels of X's (image, label) items, which select_epoch='best' uses as y "
+                f"when y is None, are not usable: {exc} Pass y to fit, or a Dataset of bare "
+                f"images to score epochs without labels."
+            ) from None
 
     def _check_resumable(self) -> None:
         record = getattr(self, "_training_record", None)
@@ -861,7 +973,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if self.select_epoch != "best":
             return None
         index = subsample(len(data), labels, seed)
-        subset = data[index]
+        if labels is None and isinstance(data, DatasetSamples) and data.has_labels:
+            # y comes from the (image, label) items; only the scored items are
+            # read, so the subsample is a plain random one (stratifying it
+            # would take every label: a pass over the Dataset).
+            subset, item_labels = data.rows(index, labels=True)
+            labels, index = self._item_labels(item_labels), slice(None)
+        else:
+            subset = data[index]
         batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
 
         def features(discriminator):
@@ -897,9 +1016,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
+                (n_samples, C, H, W), or torch.utils.data.Dataset
             Real images laid out as in ``fit``; at least 2 (a fifth, at least
-            one, is held out).
+            one, is held out). A Dataset is read into memory here (the features
+            take far more anyway).
         y : None
             Ignored; present for API consistency.
 
@@ -962,9 +1082,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
+                (n_samples, C, H, W), or torch.utils.data.Dataset
             Images laid out as in ``fit`` (any of the three forms). A
-            ``numpy.memmap`` is read batch by batch, never whole.
+            ``numpy.memmap`` is read batch by batch, never whole; a torch
+            ``Dataset`` (items as in ``fit``, see Notes of the class) by a
+            DataLoader, ``transform_batch_size`` items at a time, giving the
+            features of the array of its items.
         out : ndarray of shape (n_samples, n_features_out), float32, default=None
             Where to write the features, e.g. a ``numpy.memmap`` for outputs
             larger than memory; filled batch by batch and returned.
@@ -1021,7 +1144,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             basis = torch.from_numpy(basis).to(device)
         start = 0
         no_grad = torch.no_grad() if grad else torch.inference_mode()
-        with no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
+        # A Dataset's random transforms, if any, draw from a seeded generator of
+        # their own here, so features are deterministic and the caller's RNG is left alone.
+        with isolated_rng(), no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
             for x in batches:
                 features = extract(x).float()
                 if basis is not None:
