@@ -7,7 +7,9 @@ Every process fits ``GANFeatureExtractor(distributed=True)`` on the same images
 (sklearn's 8x8 digits, or MNIST) and writes ``DIR/rank<r>.pt``: its networks'
 weights, its ``history_`` and the features of the first 20 images, so the caller
 can check that all processes ended identical. ``--processes-share-cores``
-gives each process ``cores / num_processes`` torch threads.
+gives each process ``cores / num_processes`` torch threads. ``--dataset`` also
+fits on the same images as a ``torch.utils.data.TensorDataset`` (each process
+reads only its shards' items) and saves those features as ``dataset_features``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import torch
 from accelerate import Accelerator
 from sklearn.datasets import load_digits
+from torch.utils.data import TensorDataset
 
 from skgan import GANFeatureExtractor
 from skgan.datasets import load_mnist
@@ -51,6 +54,7 @@ def main(argv=None) -> None:
     parser.add_argument("--width", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--processes-share-cores", action="store_true")
+    parser.add_argument("--dataset", action="store_true")
     args = parser.parse_args(argv)
 
     if args.processes_share_cores:
@@ -60,14 +64,19 @@ def main(argv=None) -> None:
     else:
         X, _ = load_mnist(args.data_home, split="train")
     X = X[: args.n_train]
-    gan = GANFeatureExtractor(
+    params = dict(
         width=args.width,
         latent_dim=8 if args.data == "digits" else 100,
         batch_size=args.batch_size,
         n_epochs=args.n_epochs,
         random_state=0,
         distributed=True,
-    ).fit(X)
+    )
+    gan = GANFeatureExtractor(**params).fit(X)
+    extra = {}
+    if args.dataset:
+        on_dataset = GANFeatureExtractor(**params).fit(TensorDataset(torch.as_tensor(X)))
+        extra["dataset_features"] = torch.from_numpy(on_dataset.transform(X[:20]))
     accelerator = Accelerator()  # the state fit set up: rank and process count
     args.out.mkdir(parents=True, exist_ok=True)
     torch.save(
@@ -77,6 +86,7 @@ def main(argv=None) -> None:
             "discriminator": gan.discriminator_.state_dict(),
             "history": [{k: v for k, v in row.items() if k != "batches"} for row in gan.history_],
             "features": torch.from_numpy(gan.transform(X[:20])),
+            **extra,
         },
         args.out / f"rank{accelerator.process_index}.pt",
     )

@@ -5,8 +5,10 @@ process: fits a ``GANFeatureExtractor`` on the file opened with
 ``mmap_mode="r"`` and transforms it into a float32 memmap output. A sampler
 thread records the peak *anonymous* resident memory (``RssAnon``: memory the
 process owns, not the file pages the kernel maps in and can drop) above the
-level before the phase. For contrast, the last phase loads the same file into
-memory with ``np.load`` and fits on that.
+level before the phase. The same is done with a ``torch.utils.data.Dataset``
+whose items are read from the file one by one (as a user's Dataset of image
+files would be). For contrast, the last phase loads the same file into memory
+with ``np.load`` and fits on that.
 
     python benchmarks/out_of_core.py [--n 60000] [--side 32] [--n-epochs 1]
 """
@@ -20,7 +22,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from _common import RESULTS, _proc_status_mb, args_record, machine, timed, write_results
+from torch.utils.data import Dataset
 
 from skgan import GANFeatureExtractor
 
@@ -44,6 +48,19 @@ class AnonPeak:
         self._stop.set()
         self._thread.join()
         self.growth = self.peak - self.start
+
+
+class FileImages(Dataset):
+    """``(image, 0)`` items of a ``.npy`` file of images, each read from disk when asked."""
+
+    def __init__(self, path: Path):
+        self.images = np.load(path, mmap_mode="r")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int):
+        return torch.from_numpy(np.array(self.images[i])), 0
 
 
 def main(argv=None) -> None:
@@ -92,6 +109,16 @@ def main(argv=None) -> None:
     rows["transform memmap into memmap"] = peak.growth
     out_mb = out.nbytes / 2**20
     del out
+    dataset = FileImages(path)
+    gan = GANFeatureExtractor(**params)
+    with AnonPeak() as peak, timed(times, "fit_dataset_s"):
+        gan.fit(dataset)
+    rows["fit on Dataset"] = peak.growth
+    out = np.lib.format.open_memmap(workdir / "F.npy", "r+")
+    with AnonPeak() as peak, timed(times, "transform_dataset_s"):
+        gan.transform(dataset, out=out)
+    rows["transform Dataset into memmap"] = peak.growth
+    del out, dataset
     with AnonPeak() as peak, timed(times, "fit_in_memory_s"):
         GANFeatureExtractor(**params).fit(np.load(path))
     rows["np.load whole file, then fit"] = peak.growth

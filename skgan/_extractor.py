@@ -27,12 +27,16 @@ from skorch.history import History
 
 from . import _persistence
 from ._images import (
+    DatasetSamples,
     ImageBatches,
     ImageLayout,
     as_tensor,
     check_image_size,
     infer_image_shape,
+    is_dataset,
+    isolated_rng,
     normalize_image_shape,
+    value_range,
 )
 from ._inversion import invert
 from ._nets import CATEGORICAL_GANS, GANS, build_gan, fitted_gan, n_blocks
@@ -81,6 +85,8 @@ SUBSPACE_ATTRIBUTES = ("subspace_basis_", "subspace_scores_", "subspace_readout_
 FEATURES = ("discriminator", "encoder", "inversion", "categories")
 #: The label that marks an unlabelled sample in ``y``.
 UNLABELLED = -1
+#: Items of a torch Dataset a checkpoint fingerprint reads (evenly spaced), besides its length.
+FINGERPRINT_ITEMS = 64
 
 
 def _one_of(value, name: str, allowed) -> None:
@@ -144,9 +150,20 @@ def _seeded(seed: int, device: torch.device):
         yield
 
 
-def _fingerprint(data: np.ndarray, labels: torch.Tensor | None = None) -> str:
-    """A digest of the training data, so a checkpoint resumes only on the same data."""
-    digest = hashlib.blake2b(f"{data.shape}{data.dtype}".encode(), digest_size=16)
+def _fingerprint(data, labels: torch.Tensor | None = None) -> str:
+    """A digest of the training data, so a checkpoint resumes only on the same data.
+
+    An array is hashed whole. A torch Dataset (``DatasetSamples``) is hashed
+    by its length, its items' shape and dtype and ``FINGERPRINT_ITEMS``
+    evenly spaced items, so that checking costs no pass over it. AC-GAN's
+    class ``labels``, when given, are hashed too.
+    """
+    header = f"{data.shape}{data.dtype}"
+    if isinstance(data, DatasetSamples):
+        header = f"Dataset{header}{data.item_shape}"
+        n = len(data)
+        data = data[np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ITEMS)).round().astype(int))]
+    digest = hashlib.blake2b(header.encode(), digest_size=16)
     digest.update(np.ascontiguousarray(data).data)
     if labels is not None:
         digest.update(labels.numpy().tobytes())
@@ -232,7 +249,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Pooling over each grid cell.
     input_range : "auto" or tuple of float, default="auto"
         Input values that map to the generator's ``-1`` and ``1``. ``"auto"``
-        learns ``(X.min(), X.max())`` in ``fit``; ``transform`` reuses it.
+        learns ``(X.min(), X.max())`` in ``fit``; ``transform`` reuses it. For
+        a torch Dataset that takes one extra pass over it; give the range
+        (e.g. ``(0, 1)`` for ``ToTensor()`` images) to skip it.
     device : str or torch.device, default="auto"
         Where to train and transform; ``"auto"`` picks CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -278,7 +297,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         its own shard of every batch (``batch_size`` images per process), and
         gradients are averaged, so all processes end with identical networks.
         The device is the one Accelerate assigns (``device`` is ignored); only
-        the main process prints and writes checkpoints.
+        the main process prints and writes checkpoints. A torch Dataset works
+        too: each process reads only the items of its own shards.
     subspace : {None, "complement", "discriminative"}, default=None
         ``None`` returns the pooled features as they are. Otherwise ``fit``
         also finds the directions along which the features separate real
@@ -332,6 +352,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     n_categories : int, default=10
         Categories of ``gan="catgan"`` (at least 2). An AC-GAN has one class
         per distinct label in ``y`` instead.
+    num_workers : int, default=0
+        Worker processes of the :class:`~torch.utils.data.DataLoader` that
+        reads ``X`` when it is a torch ``Dataset`` (items and the Dataset's
+        transforms); ``0`` reads in the calling process. Ignored for arrays.
+        It does not change the result for a Dataset whose items are
+        deterministic.
 
     Attributes
     ----------
@@ -401,6 +427,33 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     Images are padded with the darkest value to the smallest side ``4 * 2**k``
     (at least 8) that holds them; both sides must be at least 2 pixels.
 
+    ``X`` may be a map-style :class:`torch.utils.data.Dataset` (``__len__`` and
+    ``__getitem__``), e.g. a torchvision dataset, which is never loaded whole.
+    Each item is an image (a tensor, an ndarray or a PIL image) of shape
+    ``(C, H, W)``, ``(H, W)`` or flat ``(n_features,)``, or a tuple whose first
+    element is one, such as torchvision's ``(image, label)``. Item 0 sets the
+    layout, as the array of all items stacked would: every item must have its
+    shape, and uint8 items stay uint8 (any other dtype becomes float32). Items
+    are read by a :class:`~torch.utils.data.DataLoader` (``num_workers``
+    processes) in batches of ``batch_size`` (training) or
+    ``transform_batch_size`` (the other passes), so the Dataset's transforms
+    run lazily and at most a batch is in memory; :meth:`sample` returns images
+    shaped like the items. Training reads them in the order it would read that
+    array, from the same seeded generator, so a Dataset and the array of its
+    items give the same networks and features for the same ``random_state``
+    (bit-identical on CPU). Passes over the Dataset in ``fit``: one for
+    ``input_range="auto"`` (skip it by giving the range), one per epoch, and
+    one per batchnorm layer (of the discriminator and the encoder) for the
+    population statistics. Labels of ``(image, label)`` items are used only by
+    ``select_epoch="best"`` when ``y`` is None, and only those of the (at most
+    2000) scored items are read, so that subsample is drawn at random rather
+    than stratified. A checkpoint's data fingerprint covers the Dataset's
+    length and 64 evenly spaced items, not every item. Random transforms should
+    draw from torch's generator: training seeds it (so results follow
+    ``random_state``), and reads outside training (range, scoring, fingerprint,
+    ``transform``) seed it with 0 and leave the caller's state alone. An
+    ``IterableDataset`` is refused: it has no length or random access.
+
     If an epoch's mean losses become non-finite, ``fit`` keeps the networks of
     the epoch before, emits a ``ConvergenceWarning`` and stops training (it
     does not retry). The same happens when the discriminator collapses (mean
@@ -462,6 +515,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         inversion_steps: int = 100,
         inversion_lr: float = 0.1,
         n_categories: int = 10,
+        num_workers: int = 0,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -493,6 +547,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.inversion_steps = inversion_steps
         self.inversion_lr = inversion_lr
         self.n_categories = n_categories
+        self.num_workers = num_workers
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -503,6 +558,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         check_scalar(self.n_categories, "n_categories", numbers.Integral, min_val=2)
+        check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
         _one_of(self.precision, "precision", PRECISIONS)
         _one_of(self.gan, "gan", GANS)
         _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
@@ -632,11 +688,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             )
         return self.subspace_basis_
 
-    def _validate_input(self, X, *, reset: bool) -> np.ndarray:
+    def _validate_input(self, X, *, reset: bool) -> np.ndarray | DatasetSamples:
         """Check ``X`` and return it as a 2-D ``(n_samples, n_features)`` array.
 
-        With ``reset``, also learn the image shape and the input range.
+        A torch Dataset is returned as a :class:`DatasetSamples`, which reads
+        it lazily. With ``reset``, also learn the image shape and the input range.
         """
+        if is_dataset(X):
+            return self._validate_dataset(X, reset=reset)
         ndim = getattr(X, "ndim", None)
         if ndim is None:
             try:
@@ -658,11 +717,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             shape = tuple(int(d) for d in X.shape[1:])
             shape = shape if ndim == 4 else (1, *shape)
             X = X.reshape(X.shape[0], -1)
-        if not reset and shape is not None and shape != self.image_shape_:
-            raise ValueError(
-                f"X holds images of shape {shape} (C, H, W), but this extractor was "
-                f"fitted on images of shape {self.image_shape_}."
-            )
+        if not reset:
+            self._check_image_shape(shape)
         try:
             # float32 is what the networks compute in, and converting to it
             # catches values beyond its range as "too large" here.
@@ -677,7 +733,45 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             self._learn_layout(X, shape, ndim)
         return X
 
-    def _learn_layout(self, X: np.ndarray, shape, ndim: int) -> None:
+    def _check_image_shape(self, shape) -> None:
+        if shape is not None and shape != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {shape} (C, H, W), but this extractor was "
+                f"fitted on images of shape {self.image_shape_}."
+            )
+
+    def _validate_dataset(self, X, *, reset: bool) -> DatasetSamples:
+        """A torch Dataset as :class:`DatasetSamples`; checks and learns as for arrays.
+
+        Only item 0 is read here, plus one pass over all items when ``reset``
+        and ``input_range="auto"`` (the range).
+        """
+        check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
+        check_scalar(self.transform_batch_size, "transform_batch_size", numbers.Integral, min_val=1)
+        data = DatasetSamples(X, self.num_workers, self.transform_batch_size)
+        ndim = len(data.item_shape) + 1
+        shape = None
+        if ndim > 2:
+            shape = data.item_shape if ndim == 4 else (1, *data.item_shape)
+        n_features = data.shape[1]
+        if reset:
+            if len(data) < 2:
+                raise ValueError(
+                    f"fit needs at least 2 images to train a GAN on; got {len(data)} sample."
+                )
+            self.n_features_in_ = n_features
+            self.__dict__.pop("feature_names_in_", None)
+            self._learn_layout(data, shape, ndim)
+            return data
+        self._check_image_shape(shape)
+        if n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return data
+
+    def _learn_layout(self, X: np.ndarray | DatasetSamples, shape, ndim: int) -> None:
         n_features = X.shape[1]
         requested = None
         if self.image_shape is not None:
@@ -695,7 +789,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         image_shape = shape or requested or infer_image_shape(n_features)
         check_image_size(image_shape, n_features)
         if isinstance(self.input_range, str):
-            data_range = (float(X.min()), float(X.max()))
+            data_range = value_range(X)
         else:
             data_range = self._fixed_input_range()
         self.image_shape_ = image_shape
@@ -747,13 +841,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
-            Training images, uint8 or float.
+                (n_samples, C, H, W), or torch.utils.data.Dataset
+            Training images, uint8 or float. A ``numpy.memmap`` is read batch
+            by batch, never whole. A map-style torch ``Dataset`` of images or
+            ``(image, label)`` items is read lazily by a DataLoader, batch by
+            batch; ``input_range="auto"`` then costs one pass over it (see
+            Notes of the class).
         y : array-like of shape (n_samples,), default=None
             Class labels. Required by ``gan="acgan"``, which trains on them
-            (``-1`` marks an unlabelled sample); also used by
-            ``select_epoch="best"`` to score epochs (labelled samples only);
-            ignored otherwise.
+            (``-1`` marks an unlabelled sample; with a Dataset ``X``, pass
+            them here even for ``(image, label)`` items); also used by
+            ``select_epoch="best"`` to score epochs (labelled samples only),
+            which with ``y=None`` and a Dataset of ``(image, label)`` items
+            uses the items' labels; ignored otherwise.
 
         Returns
         -------
@@ -774,8 +874,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
-            Training images, laid out as in the first call.
+                (n_samples, C, H, W), or torch.utils.data.Dataset
+            Training images, laid out as in the first call (an array or a
+            Dataset, whichever the first call had).
         y : array-like of shape (n_samples,), default=None
             As for :meth:`fit`.
 
@@ -835,9 +936,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 keeper.resume(trainer, record)
                 if not warm:
                     n_epochs = max(0, self.n_epochs - len(history))
-            # A memmap stays on disk (batches are read as needed); other data
-            # is copied to the device once, as compact as it came.
-            samples = data if isinstance(X, np.memmap) else as_tensor(data, device)
+            # A memmap stays on disk and a Dataset is read by its DataLoader
+            # (batches are read as needed); other data is copied to the device
+            # once, as compact as it came.
+            lazy = isinstance(X, np.memmap) or isinstance(data, DatasetSamples)
+            samples = data if lazy else as_tensor(data, device)
             trainer.partial_fit(samples, epochs=n_epochs)
             batches = ImageBatches(samples, layout, self.transform_batch_size, device=device)
             discriminator = unwrapped(trainer.discriminator_)
@@ -926,6 +1029,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         indices[labelled] = np.searchsorted(names, y[labelled])
         return names, torch.from_numpy(indices)
 
+    def _item_labels(self, labels: np.ndarray) -> np.ndarray:
+        """The labels of a Dataset's (image, label) items, checked as ``y`` would be."""
+        try:
+            return self._selection_labels(self._check_labels(labels, len(labels)))
+        except ValueError as exc:
+            raise ValueError(
+                f"The labels of X's (image, label) items, which select_epoch='best' uses as y "
+                f"when y is None, are not usable: {exc} Pass y to fit, or a Dataset of bare "
+                f"images to score epochs without labels."
+            ) from None
+
     def _check_resumable(self) -> None:
         record = getattr(self, "_training_record", None)
         if record is None:
@@ -978,10 +1092,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     def _epoch_scorer(self, data, labels, layers, device, seed):
         if self.select_epoch != "best":
             return None
-        candidates = np.arange(len(data)) if labels is None else np.flatnonzero(_labelled(labels))
-        pool_labels = None if labels is None else labels[candidates]
-        index = candidates[subsample(len(candidates), pool_labels, seed)]
-        subset = data[index]
+        if labels is None and isinstance(data, DatasetSamples) and data.has_labels:
+            # y comes from the (image, label) items; only the scored items are
+            # read, so the subsample is a plain random one (stratifying it
+            # would take every label: a pass over the Dataset).
+            index = subsample(len(data), None, seed)
+            subset, item_labels = data.rows(index, labels=True)
+            labels, index = self._item_labels(item_labels), slice(None)
+        else:
+            pool = np.arange(len(data)) if labels is None else np.flatnonzero(_labelled(labels))
+            index = pool[subsample(len(pool), None if labels is None else labels[pool], seed)]
+            subset = data[index]
         batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
 
         def features(discriminator):
@@ -1017,9 +1138,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
+                (n_samples, C, H, W), or torch.utils.data.Dataset
             Real images laid out as in ``fit``; at least 2 (a fifth, at least
-            one, is held out).
+            one, is held out). A Dataset is read into memory here (the features
+            take far more anyway).
         y : None
             Ignored; present for API consistency.
 
@@ -1082,9 +1204,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), (n_samples, H, W) or \
-                (n_samples, C, H, W)
+                (n_samples, C, H, W), or torch.utils.data.Dataset
             Images laid out as in ``fit`` (any of the three forms). A
-            ``numpy.memmap`` is read batch by batch, never whole.
+            ``numpy.memmap`` is read batch by batch, never whole; a torch
+            ``Dataset`` (items as in ``fit``, see Notes of the class) by a
+            DataLoader, ``transform_batch_size`` items at a time, giving the
+            features of the array of its items.
         out : ndarray of shape (n_samples, n_features_out), float32, default=None
             Where to write the features, e.g. a ``numpy.memmap`` for outputs
             larger than memory; filled batch by batch and returned.
@@ -1141,7 +1266,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             basis = torch.from_numpy(basis).to(device)
         start = 0
         no_grad = torch.no_grad() if grad else torch.inference_mode()
-        with no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
+        # A Dataset's random transforms, if any, draw from a seeded generator of
+        # their own here, so features are deterministic and the caller's RNG is left alone.
+        with isolated_rng(), no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
             for x in batches:
                 features = extract(x).float()
                 if basis is not None:

@@ -7,15 +7,48 @@ you get"); keep them in step.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from conftest import TINY
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.exceptions import NotFittedError
+from torch.utils.data import Dataset, IterableDataset
 
 from skgan import GANFeatureExtractor
 
 DIGITS = np.random.default_rng(0).integers(0, 17, size=(40, 8, 8)).astype(np.float64)
+
+
+class Items(Dataset):
+    """A map-style Dataset of the given items."""
+
+    def __init__(self, items):
+        self.items = list(items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+
+class NoLength(Dataset):
+    def __getitem__(self, i):
+        return DIGITS[i]
+
+
+class Stream(IterableDataset):
+    def __iter__(self):
+        return iter(DIGITS)
+
+
+def digit_items(changes=None):
+    """The DIGITS as (1, 8, 8) float tensors, with ``changes`` {index: item} applied."""
+    items = [torch.tensor(x[None], dtype=torch.float32) for x in DIGITS]
+    for i, item in (changes or {}).items():
+        items[i] = item
+    return Items(items)
 
 
 def fit(X=DIGITS, y=None, **params):
@@ -115,6 +148,7 @@ CASES = [
         r"does not match the shape of the images in X, \(1, 8, 8\)",
     ),
     ("verbose negative", fit(verbose=-1), ValueError, "verbose == -1, must be >= 0"),
+    ("num_workers negative", fit(num_workers=-1), ValueError, "num_workers == -1, must be >= 0"),
     (
         "unknown gan",
         fit(gan="wgan"),
@@ -233,6 +267,57 @@ CASES = [
         ValueError,
         "features='inversion' needs an unconditional generator",
     ),
+    # a torch Dataset as X
+    ("Dataset empty", fit(Items([])), ValueError, r"X is an empty Dataset \(len\(X\) == 0\)"),
+    (
+        "Dataset of one image",
+        fit(Items(DIGITS[:1])),
+        ValueError,
+        "at least 2 images to train a GAN on; got 1 sample",
+    ),
+    (
+        "Dataset iterable-style",
+        fit(Stream()),
+        TypeError,
+        "X is an IterableDataset, which has no length or random access",
+    ),
+    ("Dataset without __len__", fit(NoLength()), TypeError, r"X \(NoLength\) has no __len__"),
+    (
+        "Dataset items of other shapes",
+        fit(digit_items({7: torch.zeros(1, 8, 9)})),
+        ValueError,
+        r"Item 7 of X has shape \(1, 8, 9\), but item 0 has shape \(1, 8, 8\)",
+    ),
+    (
+        "Dataset items 4-D",
+        fit(Items(DIGITS[:, None, None])),
+        ValueError,
+        r"Item 0 of X has shape \(1, 1, 8, 8\); a Dataset's items must be images of shape",
+    ),
+    (
+        "Dataset items strings",
+        fit(Items(["a.png", "b.png"])),
+        TypeError,
+        "Item 0 of X holds str of dtype <U5; a Dataset's items must be images of numbers",
+    ),
+    (
+        "Dataset item with NaN",
+        fit(digit_items({3: torch.full((1, 8, 8), float("nan"))})),
+        ValueError,
+        "Item 3 of X contains NaN",
+    ),
+    (
+        "Dataset uint8 then float items",
+        fit(Items([np.zeros((8, 8), np.uint8), np.zeros((8, 8))])),
+        TypeError,
+        "Item 0 of X is uint8, so every item must be .* item 1 is float64",
+    ),
+    (
+        "Dataset labels for select_epoch='best' one class",
+        fit(Items([(x, 0) for x in DIGITS]), select_epoch="best"),
+        ValueError,
+        r"labels of X's \(image, label\) items, which select_epoch='best' uses as y .* two classes",
+    ),
     # input to transform
     (
         "transform: wrong feature count",
@@ -247,6 +332,12 @@ CASES = [
         r"images of shape \(3, 8, 8\) .* fitted on images of shape \(1, 8, 8\)",
     ),
     ("transform: NaN", transform(np.full((2, 64), np.nan)), ValueError, "Input X contains NaN"),
+    (
+        "transform: Dataset of other images",
+        transform(Items(np.zeros((3, 3, 8, 8)))),
+        ValueError,
+        r"images of shape \(3, 8, 8\) .* fitted on images of shape \(1, 8, 8\)",
+    ),
     (
         "transform: layers changed out of range",
         lambda f: f.set_params(layers=[3]).transform(DIGITS),
@@ -321,3 +412,29 @@ def test_any_array_either_works_or_fails_clearly(X, transform_shape):
     assert np.isfinite(features).all()
     other = X[:1] if transform_shape else X
     assert est.transform(other).shape == (len(other), features.shape[1])
+
+
+def catalogue_table(width: int = 110) -> str:
+    """The table of docs/user_guide.md: each case's error and message (first line, abridged).
+
+    Regenerate it with ``python tests/test_bad_input.py`` after changing ``CASES``.
+    """
+    fitted = GANFeatureExtractor(**TINY).fit(DIGITS)
+    lines = ["| bad input | error | message (abridged) |", "|---|---|---|"]
+    for name, call, error, _ in CASES:
+        est = GANFeatureExtractor(**TINY) if call is None else fitted
+        call = call or (lambda f: f.transform(DIGITS))
+        try:
+            call(est) if call.__code__.co_argcount == 1 else call()
+        except error as exc:
+            message = str(exc).splitlines()[0]
+        else:
+            raise AssertionError(f"{name} raised nothing")
+        if len(message) > width:
+            message = message[: width - 3] + "…"
+        lines.append(f"| {name} | `{error.__name__}` | `{message}` |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(catalogue_table())

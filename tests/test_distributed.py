@@ -1,4 +1,7 @@
-"""Data-parallel training with Accelerate: 2 CPU processes over gloo, started by torchrun."""
+"""Data-parallel training with Accelerate: 2 CPU processes over gloo, started by torchrun.
+
+On arrays and on a torch Dataset of the same images.
+"""
 
 import sys
 from pathlib import Path
@@ -17,7 +20,7 @@ from distributed_fit import launch  # noqa: E402
 
 
 def test_two_processes_train_identical_networks_that_work(tmp_path):
-    ranks = launch(tmp_path, 2)
+    ranks = launch(tmp_path, 2, "--dataset")
     assert [r["num_processes"] for r in ranks] == [2, 2]
     for name in ("generator", "discriminator"):
         for key, value in ranks[0][name].items():
@@ -26,6 +29,9 @@ def test_two_processes_train_identical_networks_that_work(tmp_path):
         row["loss_d"] for row in ranks[1]["history"]
     ]
     torch.testing.assert_close(ranks[0]["features"], ranks[1]["features"], rtol=0, atol=0)
+    # A torch Dataset of the same images, each process reading its own shards, trains the same.
+    for rank in ranks:
+        torch.testing.assert_close(rank["dataset_features"], rank["features"], rtol=0, atol=0)
     # Training happened: the features differ from the untrained network's.
     X = load_digits().data[:256]
     untrained = GANFeatureExtractor(**{**TINY, "n_epochs": 0}).fit(X).transform(X[:20])

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from skgan._images import (
+    DatasetSamples,
     ImageBatches,
     ImageLayout,
     as_tensor,
@@ -10,6 +11,7 @@ from skgan._images import (
     infer_image_shape,
     normalize_image_shape,
     padded_side,
+    value_range,
 )
 
 
@@ -90,3 +92,44 @@ def test_numpy_batches_keep_order_and_accept_readonly_memmaps(tmp_path):
 def test_as_tensor_keeps_uint8_and_casts_the_rest():
     assert as_tensor(np.zeros((2, 3), np.uint8)).dtype == torch.uint8
     assert as_tensor(np.zeros((2, 3), np.float64)).dtype == torch.float32
+
+
+class _Digits(torch.utils.data.Dataset):
+    """``(image, label)`` items of ``images``, as torchvision datasets give them."""
+
+    def __init__(self, images):
+        self.images = images
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.images[i]), i % 3
+
+
+def test_dataset_samples_look_like_the_matrix_of_their_items(rng):
+    images = rng.integers(0, 256, size=(10, 2, 3, 4)).astype(np.uint8)
+    samples = DatasetSamples(_Digits(images), batch_size=3)
+    flat = images.reshape(10, -1)
+    assert len(samples) == 10 and samples.shape == (10, 24) and samples.dtype == np.uint8
+    assert samples.item_shape == (2, 3, 4) and samples.has_labels
+    np.testing.assert_array_equal(samples[[7, 2, 9]], flat[[7, 2, 9]])
+    np.testing.assert_array_equal(samples[2:8], flat[2:8])
+    rows, labels = samples.rows(np.arange(10)[::-1], labels=True)
+    np.testing.assert_array_equal(rows, flat[::-1])
+    np.testing.assert_array_equal(labels, np.arange(10)[::-1] % 3)
+    assert value_range(samples) == (float(images.min()), float(images.max()))
+
+
+@pytest.mark.parametrize("shard", [(0, 1), (1, 2)])
+def test_a_dataset_is_batched_in_the_order_and_shards_of_the_array(rng, shard):
+    images = rng.uniform(0, 1, size=(11, 1, 2, 2)).astype(np.float32)
+    layout = ImageLayout(4, (1, 2, 2), (0.0, 1.0))
+    batch_sets = []
+    for data in (torch.from_numpy(images.reshape(11, -1)), DatasetSamples(_Digits(images))):
+        batches = ImageBatches(data, layout, batch_size=3, shuffle=True, shard=shard)
+        torch.manual_seed(0)
+        batch_sets.append([b for _ in range(2) for b in batches])  # two passes, two orders
+    assert len(batch_sets[0]) == len(batch_sets[1]) == 2 * (4 if shard[1] == 1 else 1)
+    for array_batch, dataset_batch in zip(*batch_sets, strict=True):
+        torch.testing.assert_close(dataset_batch, array_batch, rtol=0, atol=0)

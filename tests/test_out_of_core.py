@@ -1,4 +1,4 @@
-"""A memmap is fitted and transformed without being loaded: checked by memory use."""
+"""A memmap or a Dataset is fitted and transformed without being loaded: checked by memory use."""
 
 import json
 import subprocess
@@ -24,4 +24,6 @@ def test_memmap_fit_and_transform_stay_far_below_the_file_size(tmp_path):
     growth, size = result["peak_anon_growth_mib"], result["input_file_mib"]
     assert growth["fit on memmap"] < 0.25 * size
     assert growth["transform memmap into memmap"] < 0.25 * size
+    assert growth["fit on Dataset"] < 0.25 * size
+    assert growth["transform Dataset into memmap"] < 0.25 * size
     assert growth["np.load whole file, then fit"] > 0.9 * size  # the contrast is real
