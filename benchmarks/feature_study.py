@@ -629,12 +629,18 @@ def plot(payload: dict, path: Path) -> None:
     bars(axes[1, 0], [f"{b}\n{n} labels" for b, n in blocks], series, "per block, activation")
 
     ax = axes[1, 1]
+    colors = dict(zip(["all", *map(layers_name, SINGLE_BLOCKS)], plt.cm.tab10.colors, strict=False))
+    styles = dict(zip(TAPS, ("-", "--", ":"), strict=True))
+    longest = 1
     for source, table in payload["separability"].items():
         for key, record in table.items():
+            layers, tap = key.split(" | ")
             scores = [100 * s for s in record["scores"]]
-            ax.plot(range(len(scores)), scores, label=f"{source}: {key}", lw=1)
-    ax.axhline(50, c="k", ls=":", label="chance")
+            longest = max(longest, len(scores) - 1)
+            ax.plot(scores, c=colors[layers], ls=styles[tap], label=f"{source}: {key}", lw=1)
+    ax.axhline(50, c="k", ls="-.", lw=0.8, label="chance")
     ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(0, longest)
     ax.set_xlabel("directions removed")
     ax.set_ylabel("held-out accuracy (%)")
     ax.set_title("real vs generated, linear classifier")
