@@ -1096,19 +1096,21 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             # y comes from the (image, label) items; only the scored items are
             # read, so the subsample is a plain random one (stratifying it
             # would take every label: a pass over the Dataset).
-            index = subsample(len(data), None, seed)
-            subset, item_labels = data.rows(index, labels=True)
-            labels, index = self._item_labels(item_labels), slice(None)
+            subset, item_labels = data.rows(subsample(len(data), None, seed), labels=True)
+            labels = self._item_labels(item_labels)
+            labelled = _labelled(labels)
+            subset, labels = subset[labelled], labels[labelled]
         else:
             pool = np.arange(len(data)) if labels is None else np.flatnonzero(_labelled(labels))
             index = pool[subsample(len(pool), None if labels is None else labels[pool], seed)]
             subset = data[index]
+            labels = None if labels is None else labels[index]
         batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
 
         def features(discriminator):
             return self._read_out(*self._pooled_reader(discriminator, layers), subset, device)
 
-        return EpochScorer(batches, features, None if labels is None else labels[index])
+        return EpochScorer(batches, features, labels)
 
     def fit_subspace(self, X, y=None):
         """Find the real-vs-generated directions of the current read-out.
@@ -1424,12 +1426,13 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         layout = self._layout()
         self.generator_.eval()
         size = self.transform_batch_size
-        chunks = [None] * len(z.split(size)) if classes is None else classes.split(size)
+        codes = z.split(size)
+        classes = [None] * len(codes) if classes is None else classes.split(size)
         with torch.inference_mode():
             flat = torch.cat(
                 [
-                    layout.from_model(self.generator_(chunk, chunk_classes))
-                    for chunk, chunk_classes in zip(z.split(size), chunks, strict=True)
+                    layout.from_model(self.generator_(code, code_classes))
+                    for code, code_classes in zip(codes, classes, strict=True)
                 ]
             ).numpy()
         if self.input_ndim_ == 2:
