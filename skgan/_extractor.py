@@ -75,6 +75,7 @@ RESUME_MUST_MATCH = (
     "precision",
     "select_epoch",
     "n_categories",
+    "reconstruction_weight",
 )
 #: With ``select_epoch="best"``, the epochs are scored on these read-out settings too.
 READOUT = ("layers", "tap", "pool_size", "pooling")
@@ -358,6 +359,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         transforms); ``0`` reads in the calling process. Ignored for arrays.
         It does not change the result for a Dataset whose items are
         deterministic.
+    reconstruction_weight : float, default=0.0
+        ``gan="bigan"`` only. Adds ``reconstruction_weight`` times the mean
+        squared error of ``G(E(x))`` against ``x`` (pixels scaled to
+        [-1, 1]) to the generator and encoder's loss: the explicit
+        cycle-consistency term of ALICE (Li et al., 2017). BiGAN's game makes
+        E invert G only at its optimum, which short training does not reach;
+        the term makes E's codes describe the images from the first epoch.
+        ``0`` trains the plain BiGAN. ``history_`` then records the term's
+        epoch means as ``reconstruction``. See the user guide for measured
+        effects.
 
     Attributes
     ----------
@@ -516,6 +527,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         inversion_lr: float = 0.1,
         n_categories: int = 10,
         num_workers: int = 0,
+        reconstruction_weight: float = 0.0,
     ):
         self.image_shape = image_shape
         self.latent_dim = latent_dim
@@ -548,6 +560,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.inversion_lr = inversion_lr
         self.n_categories = n_categories
         self.num_workers = num_workers
+        self.reconstruction_weight = reconstruction_weight
 
     # ------------------------------------------------------------------ checks
     def _check_training_params(self) -> None:
@@ -571,6 +584,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             )
         if not math.isfinite(self.lr):
             raise ValueError(f"lr must be a finite positive number; got {self.lr!r}.")
+        check_scalar(self.reconstruction_weight, "reconstruction_weight", numbers.Real, min_val=0)
+        if not math.isfinite(self.reconstruction_weight):
+            raise ValueError(
+                f"reconstruction_weight must be a finite number >= 0; "
+                f"got {self.reconstruction_weight!r}."
+            )
+        if self.reconstruction_weight and self.gan != "bigan":
+            raise ValueError(
+                f"reconstruction_weight weights BiGAN's cycle-consistency term G(E(x)) ~ x: "
+                f"it needs gan='bigan'; got gan={self.gan!r}."
+            )
         betas = self.betas
         if (
             not isinstance(betas, Sequence)
@@ -812,6 +836,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             latent_dim=self.latent_dim,
             encoder=None if encoder is None else _prepared(encoder, device),
             objective=self.gan,
+            reconstruction_weight=float(self.reconstruction_weight),
             autocast_dtype=resolve_autocast(self.precision, device),
             compile=self.compile,
             criterion=torch.nn.BCEWithLogitsLoss,

@@ -20,8 +20,10 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
 
-#: Per-batch values every objective reports; their epoch means land in history.
+#: Per-batch values every objective reports (some add more); their epoch means land in history.
 STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
+#: Per-batch values some objectives add (BiGAN's cycle-consistency error).
+OPTIONAL_KEYS = ("reconstruction",)
 
 
 def autocast(device_type: str, dtype: torch.dtype | None):
@@ -83,17 +85,36 @@ def _bigan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict[str, t
     the BiGAN minimax game), which at the optimum makes E invert G. As in
     the BiGAN authors' code, both players' gradients come from the same
     forward pass, which saves D's second pair of forward passes.
+
+    With ``net.reconstruction_weight`` > 0, G and E also minimise that
+    weight times the mean squared error of ``G(E(x))`` against the real
+    batch: ALICE's explicit cycle-consistency term (Li et al., 2017), which
+    makes E invert G throughout training rather than only at the game's
+    optimum. Its batch means are recorded as ``reconstruction``.
     """
     generator, encoder, discriminator = net.module_, net.encoder_, net.discriminator_
     bce = net.criterion_
     with net.autocast():
         z = net.noise(len(real), real.device)
-        logit_real = discriminator(real, encoder(real))
-        logit_fake = discriminator(generator(z), z)
+        code = encoder(real)
+        logit_real = discriminator(real, code)
+        if net.reconstruction_weight:
+            # One pass over both codes: G's batchnorm normalises E(x) as it
+            # does z, so the eval-mode running statistics fit G(E(x)) too.
+            fake, rebuilt = generator(torch.cat([z, code])).split(len(real))
+        else:
+            fake = generator(z)
+        logit_fake = discriminator(fake, z)
         loss_d = _real_fake_loss(bce, logit_real, logit_fake)
         loss_g = _real_fake_loss(bce, logit_fake, logit_real)
+        if net.reconstruction_weight:
+            reconstruction = F.mse_loss(rebuilt.float(), real.float())
+            loss_g = loss_g + net.reconstruction_weight * reconstruction
     net.update((net.optimizer_d_, loss_d), (net.optimizer_, loss_g))
-    return _step_record(loss_d, loss_g, logit_real, logit_fake)
+    record = _step_record(loss_d, loss_g, logit_real, logit_fake)
+    if net.reconstruction_weight:
+        record["reconstruction"] = reconstruction.detach()
+    return record
 
 
 def _class_loss(logits: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
@@ -379,6 +400,9 @@ class GANTrainer(NeuralNet):
         Length of the noise vector fed to the generator.
     objective : str, default="dcgan"
         Key into ``OBJECTIVES``: the adversarial step to run per batch.
+    reconstruction_weight : float, default=0.0
+        Weight of the BiGAN objective's cycle-consistency term (see
+        ``_bigan_step``); other objectives ignore it.
     optimizer_d : type, default=torch.optim.Adam
         Discriminator optimizer; ``optimizer_d__*`` routes to it. Set
         ``optimizer_d__lr`` explicitly: skorch otherwise injects ``lr``.
@@ -405,6 +429,7 @@ class GANTrainer(NeuralNet):
         latent_dim,
         encoder=None,
         objective="dcgan",
+        reconstruction_weight=0.0,
         optimizer_d=torch.optim.Adam,
         autocast_dtype=None,
         accelerator=None,
@@ -414,6 +439,7 @@ class GANTrainer(NeuralNet):
         self.encoder = encoder
         self.latent_dim = latent_dim
         self.objective = objective
+        self.reconstruction_weight = reconstruction_weight
         self.optimizer_d = optimizer_d
         self.autocast_dtype = autocast_dtype
         self.accelerator = accelerator
@@ -422,7 +448,7 @@ class GANTrainer(NeuralNet):
     def get_default_callbacks(self):
         callbacks = [("epoch_timer", EpochTimer()), ("epoch_keeper", EpochKeeper())]
         if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(STEP_KEYS))))
+            callbacks.append(("progress_bar", ProgressBar(postfix_keys=[*STEP_KEYS, *OPTIONAL_KEYS])))
         return callbacks + [("print_log", PrintLog())]
 
     def initialize_module(self):
@@ -542,7 +568,7 @@ class GANTrainer(NeuralNet):
         return OBJECTIVES[self.objective](self, *_images_and_labels(batch))
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        """Run the steps of one epoch and record the epoch means of ``STEP_KEYS``.
+        """Run the steps of one epoch and record the epoch means of the steps' values.
 
         The per-batch values are summed on the device and read once per epoch,
         so quiet training never waits for the device. With ``verbose`` each
@@ -555,12 +581,13 @@ class GANTrainer(NeuralNet):
             self.notify("on_batch_begin", batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             size = len(_images_and_labels(batch)[0])
-            values = torch.stack([step[key].float() for key in STEP_KEYS])
+            keys = tuple(step)
+            values = torch.stack([step[key].float() for key in keys])
             totals = values * size if totals is None else totals + values * size
             count += size
             self.history.record_batch(prefix + "_batch_size", size)
             if self.verbose:
-                for key, value in zip(STEP_KEYS, values.tolist(), strict=True):
+                for key, value in zip(keys, values.tolist(), strict=True):
                     self.history.record_batch(key, value)
             self.notify("on_batch_end", batch=batch, training=training, **step)
         means = totals / count
@@ -575,5 +602,5 @@ class GANTrainer(NeuralNet):
                     if b.is_floating_point()
                 ]
             )
-        for key, value in zip(STEP_KEYS, means.tolist(), strict=True):
+        for key, value in zip(keys, means.tolist(), strict=True):
             self.history.record(key, value)

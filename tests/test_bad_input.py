@@ -256,6 +256,18 @@ CASES = [
     ),
     ("n_categories one", fit(gan="catgan", n_categories=1), ValueError, "n_categories == 1"),
     (
+        "reconstruction_weight negative",
+        fit(gan="bigan", reconstruction_weight=-1.0),
+        ValueError,
+        "reconstruction_weight == -1.0, must be >= 0",
+    ),
+    (
+        "reconstruction_weight without an encoder",
+        fit(reconstruction_weight=1.0),
+        ValueError,
+        "reconstruction_weight weights BiGAN's cycle-consistency term",
+    ),
+    (
         "features='categories' without categories",
         fit(features="categories"),
         ValueError,

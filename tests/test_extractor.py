@@ -536,6 +536,16 @@ def test_inversion_reconstructs_held_out_digits_far_better_than_random_codes(gan
     assert _reconstruction_error(est, held_out) < 0.7 * random_codes
 
 
+def test_reconstruction_weight_makes_encoder_codes_describe_held_out_digits():
+    X = load_digits().images
+    params = dict(width=16, latent_dim=16, batch_size=32, n_epochs=3, random_state=0)
+    plain = GANFeatureExtractor(**params, gan="bigan", features="encoder").fit(X[:1000])
+    cycle = clone(plain).set_params(reconstruction_weight=10.0).fit(X[:1000])
+    assert "reconstruction" in cycle.history_[-1] and "reconstruction" not in plain.history_[-1]
+    held_out = X[1000:1300]
+    assert _reconstruction_error(cycle, held_out) < 0.7 * _reconstruction_error(plain, held_out)
+
+
 def test_inversion_starts_from_the_encoder_and_improves_on_it(digits, fitted_bigan):
     held_out = digits[0][200:]
     encoded = _reconstruction_error(fitted_bigan, held_out)

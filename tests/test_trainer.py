@@ -151,6 +151,25 @@ def test_bigan_step_updates_d_on_pairs_and_leaves_it_trainable():
     assert all(p.grad is not None for p in trainer.encoder_.parameters())
 
 
+def test_bigan_reconstruction_term_is_recorded_and_makes_e_invert_g():
+    # Three prototypes plus noise: a 3-d code can tell them apart.
+    torch.manual_seed(1)
+    prototypes = torch.rand(3, 64)
+    images = (prototypes[torch.arange(60) % 3] + 0.05 * torch.randn(60, 64)).clamp(0, 1)
+    errors = {}
+    for weight in (0.0, 10.0):
+        trainer = make_trainer("bigan", reconstruction_weight=weight, max_epochs=40)
+        trainer.fit(images)
+        recorded = "reconstruction" in trainer.history[-1]
+        assert recorded == bool(weight)
+        trainer.module_.eval(), trainer.encoder_.eval()
+        with torch.no_grad():
+            x = images.reshape(-1, 1, 8, 8) * 2 - 1
+            errors[weight] = float(((trainer.module_(trainer.encoder_(x)) - x) ** 2).mean())
+    assert errors[10.0] < 0.5 * errors[0.0]
+    assert trainer.history[-1, "reconstruction"] < trainer.history[0, "reconstruction"]
+
+
 def test_class_loss_ignores_unlabelled_samples_and_is_zero_without_labels():
     logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [5.0, -5.0]])
     both = _class_loss(logits[:2], torch.tensor([0, 0]))
