@@ -448,7 +448,9 @@ class GANTrainer(NeuralNet):
     def get_default_callbacks(self):
         callbacks = [("epoch_timer", EpochTimer()), ("epoch_keeper", EpochKeeper())]
         if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar(postfix_keys=[*STEP_KEYS, *OPTIONAL_KEYS])))
+            callbacks.append(
+                ("progress_bar", ProgressBar(postfix_keys=[*STEP_KEYS, *OPTIONAL_KEYS]))
+            )
         return callbacks + [("print_log", PrintLog())]
 
     def initialize_module(self):
