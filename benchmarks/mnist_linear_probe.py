@@ -9,8 +9,10 @@ come from this one run with the same protocol (``skgan.evaluation``).
 ``--models`` picks the rows (default: all): raw pixels, DCGAN discriminator
 features (random and trained), and the generator-side rows of a BiGAN (its
 encoder's code E(x) and penultimate layer, its joint discriminator's pooled
-x-path, random and trained) and of generator inversion (BiGAN, warm-started
-from E(x), and DCGAN, from z = 0), and the class-aware rows: AC-GAN's
+x-path, random and trained; also for a BiGAN trained with ALICE's
+cycle-consistency term, ``reconstruction_weight``) and of generator
+inversion (BiGAN, warm-started from E(x), and DCGAN, from z = 0), and the
+class-aware rows: AC-GAN's
 discriminator trained with all labels or with 100 (10 per class, the rest
 unlabelled: the semi-supervised case), and CatGAN's, trained without labels,
 each read as pooled features and as its category posterior
@@ -86,6 +88,20 @@ ROWS = {
     ),
     "bigan-d": ("BiGAN pooled D", "BiGAN", {}, False),
     "bigan-inversion": ("BiGAN inversion", "BiGAN", {"features": "inversion"}, True),
+    "cycle-e": ("BiGAN + cycle E(x)", "BiGAN + cycle", {"features": "encoder"}, False),
+    "cycle-penultimate": (
+        "BiGAN + cycle E penultimate",
+        "BiGAN + cycle",
+        {"features": "encoder", "encoder_layer": "penultimate"},
+        False,
+    ),
+    "cycle-d": ("BiGAN + cycle pooled D", "BiGAN + cycle", {}, False),
+    "cycle-inversion": (
+        "BiGAN + cycle inversion",
+        "BiGAN + cycle",
+        {"features": "inversion"},
+        True,
+    ),
     "dcgan-inversion": ("DCGAN inversion", "DCGAN", {"features": "inversion"}, True),
     "acgan-d": ("AC-GAN D (all labels)", "AC-GAN all labels", {}, False),
     "acgan-categories": (
@@ -112,15 +128,22 @@ READOUT = {"features": "discriminator", "encoder_layer": "latent"}
 
 def fit_specs(args) -> dict:
     """GAN parameters of each fit the rows may read."""
-    return {
+    sizes = dict(width=args.width, latent_dim=args.latent_dim)
+    specs = {
         "random DCGAN": dict(n_epochs=0),
         "DCGAN": dict(n_epochs=args.n_epochs),
         "random BiGAN": dict(gan="bigan", n_epochs=0),
         "BiGAN": dict(gan="bigan", n_epochs=args.bigan_epochs),
+        "BiGAN + cycle": dict(
+            gan="bigan",
+            n_epochs=args.bigan_epochs,
+            reconstruction_weight=args.reconstruction_weight,
+        ),
         "AC-GAN all labels": dict(gan="acgan", n_epochs=args.n_epochs, labels="all"),
         "AC-GAN 100 labels": dict(gan="acgan", n_epochs=args.n_epochs, labels="semi"),
         "CatGAN": dict(gan="catgan", n_epochs=args.n_epochs),
     }
+    return {name: {**sizes, **spec} for name, spec in specs.items()}
 
 
 def fit_labels(kind, y_train, seed: int):
@@ -154,7 +177,11 @@ def fit_gan(name: str, params: dict, X_train, y_train, args, fits: dict) -> GANF
         mean_epoch_seconds=float(np.mean(epoch_seconds)) if epoch_seconds else None,
         train_images_per_s=len(X_train) / np.mean(epoch_seconds) if epoch_seconds else None,
         history=[
-            {k: row[k] for k in ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "dur")}
+            {
+                k: row[k]
+                for k in ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "reconstruction", "dur")
+                if k in row
+            }
             for row in estimator.history_
         ],
     )
@@ -324,15 +351,18 @@ def markdown(payload: dict) -> str:
     if payload["fits"]:
         lines += [
             "",
-            "| fit | GAN | labels seen | epochs | s / epoch (each epoch) | train img/s | fit s |",
-            "|---|---|---:|---:|---|---:|---:|",
+            "| fit | GAN | width | latent_dim | reconstruction_weight | labels seen | epochs "
+            "| s / epoch (each epoch) | train img/s | fit s |",
+            "|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
         ]
         for name, fit in payload["fits"].items():
             each = ", ".join(f"{d:.0f}" for d in fit["epoch_seconds"]) or "-"
             mean = fit["mean_epoch_seconds"]
             ips = fit["train_images_per_s"]
             lines.append(
-                f"| {name} | {fit.get('gan', 'dcgan')} | {fit.get('labels') or 0} | "
+                f"| {name} | {fit.get('gan', 'dcgan')} | {fit.get('width', 64)} | "
+                f"{fit.get('latent_dim', 100)} | {fit.get('reconstruction_weight', 0)} | "
+                f"{fit.get('labels') or 0} | "
                 f"{fit['n_epochs']} | "
                 f"{'-' if mean is None else f'{mean:.1f}'} ({each}) | "
                 f"{'-' if ips is None else f'{ips:.0f}'} | {fit['fit_seconds']:.1f} |"
@@ -361,6 +391,14 @@ def main(argv=None) -> None:
     parser.add_argument("--models", nargs="+", choices=list(ROWS), default=list(ROWS))
     parser.add_argument("--n-epochs", type=int, default=10, help="DCGAN epochs")
     parser.add_argument("--bigan-epochs", type=int, default=10)
+    parser.add_argument(
+        "--reconstruction-weight",
+        type=float,
+        default=100.0,
+        help="reconstruction_weight of the 'BiGAN + cycle' fit",
+    )
+    parser.add_argument("--width", type=int, default=64, help="width of every GAN")
+    parser.add_argument("--latent-dim", type=int, default=100, help="latent_dim of every GAN")
     parser.add_argument("--n-train", type=int, default=60000)
     parser.add_argument("--n-test", type=int, default=10000)
     parser.add_argument(
