@@ -48,16 +48,20 @@ def _json_param(name: str, value):
     return value
 
 
+def _json_params(estimator) -> str:
+    """The estimator's parameters as a JSON string."""
+    return json.dumps({k: _json_param(k, v) for k, v in estimator.get_params(deep=False).items()})
+
+
 def _header(estimator, history) -> dict:
     """Parameters, fitted metadata and history as JSON strings."""
-    params = {k: _json_param(k, v) for k, v in estimator.get_params(deep=False).items()}
     metadata = {k: _json_param(k, getattr(estimator, k)) for k in METADATA}
     names = getattr(estimator, "feature_names_in_", None)
     metadata["feature_names_in_"] = None if names is None else [str(n) for n in names]
     classes = getattr(estimator, "classes_", None)
     metadata["classes_"] = None if classes is None else classes.tolist()
     return {
-        "params": json.dumps(params),
+        "params": _json_params(estimator),
         "metadata": json.dumps(metadata),
         "history": json.dumps(list(history)),
     }
@@ -145,8 +149,10 @@ def read_checkpoint(estimator, directory, fingerprint: str, must_match) -> tuple
     if not path.exists():
         return None
     payload = _read(path, CHECKPOINT_FORMAT)
-    saved = _tuple_params(json.loads(payload["params"]))
-    current = _tuple_params(json.loads(_header(estimator, [])["params"]))
+    # A parameter newer than the checkpoint had its default in the run that wrote it.
+    defaults = json.loads(_json_params(type(estimator)()))
+    saved = _tuple_params({**defaults, **json.loads(payload["params"])})
+    current = _tuple_params(json.loads(_json_params(estimator)))
     differ = [name for name in must_match if saved.get(name) != current.get(name)]
     metadata = json.loads(payload["metadata"])
     differ += [

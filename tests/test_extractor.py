@@ -1,3 +1,4 @@
+import json
 import pickle
 
 import numpy as np
@@ -415,6 +416,22 @@ def test_a_checkpoint_of_another_run_is_refused(digits, tmp_path):
         GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path, "lr": 1e-3}).fit(X)
     with pytest.raises(ValueError, match="training data differ"):
         GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path}).fit(X[::-1])
+
+
+def test_a_checkpoint_older_than_a_parameter_resumes_with_its_default(digits, tmp_path):
+    X, _ = digits
+    params = {**TINY, "gan": "bigan", "n_epochs": 2, "checkpoint_dir": tmp_path}
+    GANFeatureExtractor(**{**params, "n_epochs": 1}).fit(X)
+    path = tmp_path / "checkpoint.skgan"
+    payload = torch.load(path, weights_only=True)
+    saved = json.loads(payload["params"])
+    del saved["reconstruction_weight"]  # as written before the parameter existed
+    payload["params"] = json.dumps(saved)
+    torch.save(payload, path)
+    with pytest.raises(ValueError, match="its reconstruction_weight differ"):
+        GANFeatureExtractor(**{**params, "reconstruction_weight": 1.0}).fit(X)
+    resumed = GANFeatureExtractor(**params).fit(X)
+    assert resumed.history_[:, "epoch"] == [1, 2]
 
 
 def test_select_best_epoch_keeps_the_best_scored_networks(digits):
