@@ -366,9 +366,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         cycle-consistency term of ALICE (Li et al., 2017). BiGAN's game makes
         E invert G only at its optimum, which short training does not reach;
         the term makes E's codes describe the images from the first epoch.
-        ``0`` trains the plain BiGAN. ``history_`` then records the term's
-        epoch means as ``reconstruction``. See the user guide for measured
-        effects.
+        ``0`` trains the plain BiGAN. With a non-zero weight ``history_``
+        records the term's epoch means as ``reconstruction``. Measured
+        effects on MNIST: the "Generator-side features" page of the docs.
 
     Attributes
     ----------
