@@ -72,6 +72,22 @@ LIBLINEAR_MAX_LABELS = 5000
 #: Rows with at most this many features also get 1-NN accuracy.
 KNN_MAX_DIMS = 1000
 
+
+def bigan_rows(prefix: str, fit: str) -> dict:
+    """The four rows of a BiGAN fit: E(x), E's penultimate layer, pooled D, inversion."""
+    return {
+        f"{prefix}-e": (f"{fit} E(x)", fit, {"features": "encoder"}, False),
+        f"{prefix}-penultimate": (
+            f"{fit} E penultimate",
+            fit,
+            {"features": "encoder", "encoder_layer": "penultimate"},
+            False,
+        ),
+        f"{prefix}-d": (f"{fit} pooled D", fit, {}, False),
+        f"{prefix}-inversion": (f"{fit} inversion", fit, {"features": "inversion"}, True),
+    }
+
+
 #: Rows: key -> (row name, fit it reads, read-out parameters, on the inversion subset).
 ROWS = {
     "raw": ("raw pixels", None, {}, False),
@@ -79,29 +95,8 @@ ROWS = {
     "dcgan-d": ("trained D", "DCGAN", {}, False),
     "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
     "random-bigan-d": ("random-weight BiGAN pooled D", "random BiGAN", {}, False),
-    "bigan-e": ("BiGAN E(x)", "BiGAN", {"features": "encoder"}, False),
-    "bigan-penultimate": (
-        "BiGAN E penultimate",
-        "BiGAN",
-        {"features": "encoder", "encoder_layer": "penultimate"},
-        False,
-    ),
-    "bigan-d": ("BiGAN pooled D", "BiGAN", {}, False),
-    "bigan-inversion": ("BiGAN inversion", "BiGAN", {"features": "inversion"}, True),
-    "cycle-e": ("BiGAN + cycle E(x)", "BiGAN + cycle", {"features": "encoder"}, False),
-    "cycle-penultimate": (
-        "BiGAN + cycle E penultimate",
-        "BiGAN + cycle",
-        {"features": "encoder", "encoder_layer": "penultimate"},
-        False,
-    ),
-    "cycle-d": ("BiGAN + cycle pooled D", "BiGAN + cycle", {}, False),
-    "cycle-inversion": (
-        "BiGAN + cycle inversion",
-        "BiGAN + cycle",
-        {"features": "inversion"},
-        True,
-    ),
+    **bigan_rows("bigan", "BiGAN"),
+    **bigan_rows("cycle", "BiGAN + cycle"),
     "dcgan-inversion": ("DCGAN inversion", "DCGAN", {"features": "inversion"}, True),
     "acgan-d": ("AC-GAN D (all labels)", "AC-GAN all labels", {}, False),
     "acgan-categories": (

@@ -95,6 +95,16 @@ def _one_of(value, name: str, allowed) -> None:
         raise ValueError(f"{name} must be one of {sorted(allowed)}; got {value!r}.")
 
 
+def _finite_real(value, name: str, *, positive: bool) -> None:
+    """``value`` is a finite real, ``> 0`` or ``>= 0`` (``check_scalar`` lets inf and NaN by)."""
+    check_scalar(
+        value, name, numbers.Real, min_val=0, include_boundaries="neither" if positive else "both"
+    )
+    if not math.isfinite(value):
+        bound = "positive number" if positive else "number >= 0"
+        raise ValueError(f"{name} must be a finite {bound}; got {value!r}.")
+
+
 def resolve_device(device) -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; anything else must be a torch device."""
     if isinstance(device, str) and device == "auto":
@@ -568,7 +578,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_scalar(self.width, "width", numbers.Integral, min_val=1)
         check_scalar(self.n_epochs, "n_epochs", numbers.Integral, min_val=0)
         check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        check_scalar(self.lr, "lr", numbers.Real, min_val=0, include_boundaries="neither")
+        _finite_real(self.lr, "lr", positive=True)
+        _finite_real(self.reconstruction_weight, "reconstruction_weight", positive=False)
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         check_scalar(self.n_categories, "n_categories", numbers.Integral, min_val=2)
         check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
@@ -581,14 +592,6 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         if not (self.checkpoint_dir is None or isinstance(self.checkpoint_dir, (str, os.PathLike))):
             raise TypeError(
                 f"checkpoint_dir must be None or a directory path; got {self.checkpoint_dir!r}."
-            )
-        if not math.isfinite(self.lr):
-            raise ValueError(f"lr must be a finite positive number; got {self.lr!r}.")
-        check_scalar(self.reconstruction_weight, "reconstruction_weight", numbers.Real, min_val=0)
-        if not math.isfinite(self.reconstruction_weight):
-            raise ValueError(
-                f"reconstruction_weight must be a finite number >= 0; "
-                f"got {self.reconstruction_weight!r}."
             )
         if self.reconstruction_weight and self.gan != "bigan":
             raise ValueError(
@@ -641,13 +644,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             )
         _one_of(self.encoder_layer, "encoder_layer", ENCODER_LAYERS)
         check_scalar(self.inversion_steps, "inversion_steps", numbers.Integral, min_val=0)
-        check_scalar(
-            self.inversion_lr, "inversion_lr", numbers.Real, min_val=0, include_boundaries="neither"
-        )
-        if not math.isfinite(self.inversion_lr):
-            raise ValueError(
-                f"inversion_lr must be a finite positive number; got {self.inversion_lr!r}."
-            )
+        _finite_real(self.inversion_lr, "inversion_lr", positive=True)
         _one_of(self.tap, "tap", TAPS)
         _one_of(self.pooling, "pooling", POOLINGS)
         check_scalar(self.pool_size, "pool_size", numbers.Integral, min_val=1)
