@@ -54,7 +54,7 @@ import numpy as np
 from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, write_results
 
 from skgan import GANFeatureExtractor
-from skgan._extractor import resolve_device
+from skgan._device import resolve_device
 from skgan._subspace import project
 from skgan.datasets import load_mnist
 from skgan.evaluation import LBFGSLinearSVC, linear_probe

@@ -52,7 +52,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor
-from skgan._extractor import resolve_device
+from skgan._device import resolve_device
 from skgan.datasets import load_mnist
 from skgan.evaluation import (
     LBFGSLinearSVC,

@@ -36,11 +36,11 @@ from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, r
 from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor
-from skgan._extractor import resolve_device
+from skgan._device import resolve_device
 from skgan._images import ImageLayout
-from skgan._nets import build_dcgan
 from skgan.datasets import load_mnist
 from skgan.evaluation import linear_probe
+from skgan.gans import GANS, NetSize
 
 #: Nominal dense peak FLOP/s for the "fraction of peak" figure.
 PEAKS = {
@@ -110,7 +110,8 @@ def step_flops(latent_dim: int, side: int, width: int) -> dict:
     input-only backward in G's step (1 Md): 3 Mg + 8 Md MACs. The bare loop
     also computes D's weight gradients in G's step: 3 Mg + 9 Md.
     """
-    generator, discriminator = build_dcgan(1, side, width, latent_dim)
+    networks = GANS["dcgan"].build(NetSize(1, side, width, latent_dim))
+    generator, discriminator = networks.generator, networks.discriminator
     mg = conv_macs(generator, torch.randn(2, latent_dim))
     md = conv_macs(discriminator, torch.randn(2, 1, side, side))
     return {
@@ -127,7 +128,8 @@ def bare_fit(X: np.ndarray, args, device: torch.device) -> float:
     torch.manual_seed(args.seed)
     layout = ImageLayout(784, (1, 28, 28), (0.0, 255.0))
     data = layout.to_model(torch.tensor(X.reshape(len(X), -1), device=device))
-    generator, discriminator = build_dcgan(1, 32, args.width, 100)
+    networks = GANS["dcgan"].build(NetSize(1, 32, args.width, 100))
+    generator, discriminator = networks.generator, networks.discriminator
     generator, discriminator = generator.to(device), discriminator.to(device)
     criterion = torch.nn.BCEWithLogitsLoss()
     opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))

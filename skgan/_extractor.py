@@ -1,216 +1,68 @@
-"""The scikit-learn estimator: parameters, validation and orchestration."""
+"""The scikit-learn face: parameters, docstrings, and methods that validate, delegate, assign.
+
+Every public method checks the parameters it reads (``_params``) and its
+input (``_validation``), both of which assign nothing, then delegates: to
+``_training.fit_gan`` (which returns a :class:`~skgan._fitted.FittedGAN`), to
+a read-out of ``_readout``, to ``_subspace`` or to ``_persistence``. Fitted
+attributes are set only after all of that succeeded, in one place
+(``_assign``), so a failed ``fit`` leaves the estimator as it was.
+"""
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import math
+import inspect
 import numbers
 import os
-from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state, check_scalar
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
-from skorch.history import History
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _persistence
-from ._images import (
-    DatasetSamples,
-    ImageBatches,
-    ImageLayout,
-    as_tensor,
-    check_image_size,
-    infer_image_shape,
-    is_dataset,
-    isolated_rng,
-    normalize_image_shape,
-    value_range,
-)
-from ._inversion import invert
-from ._nets import CATEGORICAL_GANS, GANS, build_gan, fitted_gan, n_blocks
-from ._selection import EpochScorer, subsample
-from ._subspace import HELD_OUT_FRACTION, SUBSPACES, project, real_fake_subspace
-from ._taps import (
-    ENCODER_LAYERS,
-    POOLINGS,
-    TAPS,
-    category_features,
-    category_names,
-    discriminator_features,
-    encoder_features,
-    feature_names,
-    latent_names,
-    penultimate_layout,
-    set_population_statistics,
-    tap_layout,
-)
-from ._trainer import GANTrainer, autocast, rank_and_size, unwrapped
+from ._device import resolve_autocast, resolve_device
+from ._fitted import FittedGAN
+from ._labels import check_labels, class_indices, selection_labels
+from ._nets import n_blocks
+from ._params import ROWS, check_kind_params, check_params, resume_params
+from ._readout import READOUTS, ReadoutSettings, check_support, read_features, resolve_layers
+from ._subspace import fit_subspace, project
+from ._training import Start, TrainingSettings, fit_gan
+from ._validation import validate_images
+from .gans import GANS
 
-PRECISIONS = ("auto", "32", "bf16")
-SELECT_EPOCHS = ("last", "best")
-#: Parameters a checkpoint must share with the fit that resumes it (besides the
-#: image layout and the training data): everything the training run depends on.
-RESUME_MUST_MATCH = (
-    "image_shape",
-    "gan",
-    "latent_dim",
-    "width",
-    "batch_size",
-    "lr",
-    "betas",
-    "input_range",
-    "random_state",
-    "precision",
-    "select_epoch",
-    "n_categories",
-    "reconstruction_weight",
-)
-#: With ``select_epoch="best"``, the epochs are scored on these read-out settings too.
-READOUT = ("layers", "tap", "pool_size", "pooling")
 #: Fitted attributes of the real-vs-generated subspace (see ``fit_subspace``).
 SUBSPACE_ATTRIBUTES = ("subspace_basis_", "subspace_scores_", "subspace_readout_")
-#: What ``transform`` returns: pooled D taps, the encoder's output, inverted codes,
-#: or the discriminator's category posterior.
-FEATURES = ("discriminator", "encoder", "inversion", "categories")
-#: The label that marks an unlabelled sample in ``y``.
-UNLABELLED = -1
-#: Items of a torch Dataset a checkpoint fingerprint reads (evenly spaced), besides its length.
-FINGERPRINT_ITEMS = 64
 
 
-def _one_of(value, name: str, allowed) -> None:
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {sorted(allowed)}; got {value!r}.")
+class _FromFit:
+    """A read-only fitted attribute, read from the fitted GAN (``fitted_gan_``).
 
-
-def _finite_real(value, name: str, *, positive: bool) -> None:
-    """``value`` is a finite real, ``> 0`` or ``>= 0`` (``check_scalar`` lets inf and NaN by)."""
-    check_scalar(
-        value, name, numbers.Real, min_val=0, include_boundaries="neither" if positive else "both"
-    )
-    if not math.isfinite(value):
-        bound = "positive number" if positive else "number >= 0"
-        raise ValueError(f"{name} must be a finite {bound}; got {value!r}.")
-
-
-def resolve_device(device) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; anything else must be a torch device."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (TypeError, RuntimeError, ValueError):
-        raise ValueError(
-            f"device must be 'auto' or a torch device such as 'cpu', 'cuda' or "
-            f"'cuda:1'; got {device!r}."
-        ) from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
-    return resolved
-
-
-def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:
-    """``"bf16"`` -> bfloat16 autocast; ``"auto"`` -> bf16 on CUDA, float32 elsewhere."""
-    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
-    return torch.bfloat16 if use_bf16 else None
-
-
-@contextmanager
-def _fast_kernels(device: torch.device):
-    """Let cuDNN pick the fastest convolution kernels for the block (CUDA only)."""
-    previous = torch.backends.cudnn.benchmark
-    torch.backends.cudnn.benchmark = previous or device.type == "cuda"
-    try:
-        yield
-    finally:
-        torch.backends.cudnn.benchmark = previous
-
-
-def _prepared(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """``module`` on ``device``, channels-last on CUDA (faster convolutions there)."""
-    module = module.to(device)
-    if device.type == "cuda":
-        module = module.to(memory_format=torch.channels_last)
-    return module
-
-
-def _plain_cpu(module: torch.nn.Module) -> torch.nn.Module:
-    """A fitted module as stored: on CPU, contiguous (not channels-last), eval mode."""
-    module = module.cpu().to(memory_format=torch.contiguous_format)
-    return module.eval()
-
-
-@contextmanager
-def _seeded(seed: int, device: torch.device):
-    """Seed torch for the block without touching the caller's RNG state."""
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
-
-
-def _fingerprint(data, labels: torch.Tensor | None = None) -> str:
-    """A digest of the training data, so a checkpoint resumes only on the same data.
-
-    An array is hashed whole. A torch Dataset (``DatasetSamples``) is hashed
-    by its length, its items' shape and dtype and ``FINGERPRINT_ITEMS``
-    evenly spaced items, so that checking costs no pass over it. AC-GAN's
-    class ``labels``, when given, are hashed too.
+    Missing (``AttributeError``) before ``fit``, and where ``read`` gives None
+    unless ``none_ok``.
     """
-    header = f"{data.shape}{data.dtype}"
-    if isinstance(data, DatasetSamples):
-        header = f"Dataset{header}{data.item_shape}"
-        n = len(data)
-        data = data[np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ITEMS)).round().astype(int))]
-    digest = hashlib.blake2b(header.encode(), digest_size=16)
-    digest.update(np.ascontiguousarray(data).data)
-    if labels is not None:
-        digest.update(labels.numpy().tobytes())
-    return digest.hexdigest()
 
+    def __init__(self, read, none_ok: bool = False):
+        self.read = read
+        self.none_ok = none_ok
 
-def _labelled(y: np.ndarray) -> np.ndarray:
-    """Mask of the samples whose label is not ``UNLABELLED``."""
-    return np.asarray(y != UNLABELLED, dtype=bool)
+    def __set_name__(self, owner, name):
+        self.name = name
 
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self
+        fitted = estimator.__dict__.get("fitted_gan_")
+        value = None if fitted is None else self.read(fitted)
+        if fitted is None or (value is None and not self.none_ok):
+            raise AttributeError(f"{owner.__name__!r} object has no attribute {self.name!r}")
+        return value
 
-def _accelerator():
-    """The ``accelerate.Accelerator`` of this process (set up by ``accelerate launch``)."""
-    try:
-        from accelerate import Accelerator
-    except ImportError:
-        raise ImportError(
-            "distributed=True needs Hugging Face Accelerate: pip install accelerate"
-        ) from None
-    # Without a GPU, processes started by torchrun or `accelerate launch` train
-    # on CPU over gloo; Accelerate needs to be told so.
-    return Accelerator(cpu=not torch.cuda.is_available())
-
-
-def _shared(value: int) -> int:
-    """The main process's ``value``, on every process."""
-    from accelerate.utils import broadcast_object_list
-
-    return broadcast_object_list([value])[0]
-
-
-def _on_device(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """The module on ``device`` in eval mode; a copy, so fitted modules stay on CPU."""
-    if device.type != "cpu":
-        module = _prepared(copy.deepcopy(module), device)
-    return module.eval()
+    def __set__(self, estimator, value):
+        raise AttributeError(f"{self.name} is set by fit, from fitted_gan_.")
 
 
 class GANFeatureExtractor(TransformerMixin, BaseEstimator):
@@ -503,6 +355,19 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     ((200, 16), (200, 64))
     """
 
+    generator_ = _FromFit(lambda f: f.networks.generator)
+    discriminator_ = _FromFit(lambda f: f.networks.discriminator)
+    encoder_ = _FromFit(lambda f: f.networks.encoder, none_ok=True)
+    classes_ = _FromFit(lambda f: f.classes)
+    history_ = _FromFit(lambda f: f.history)
+    best_epoch_ = _FromFit(lambda f: f.best_epoch)
+    gan_ = _FromFit(lambda f: f.kind)
+    image_shape_ = _FromFit(lambda f: f.layout.shape)
+    data_range_ = _FromFit(lambda f: f.layout.data_range)
+    input_ndim_ = _FromFit(lambda f: f.input_ndim)
+    n_features_in_ = _FromFit(lambda f: f.layout.n_features)
+    feature_names_in_ = _FromFit(lambda f: f.feature_names_in)
+
     def __init__(
         self,
         *,
@@ -572,291 +437,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self.num_workers = num_workers
         self.reconstruction_weight = reconstruction_weight
 
-    # ------------------------------------------------------------------ checks
-    def _check_training_params(self) -> None:
-        check_scalar(self.latent_dim, "latent_dim", numbers.Integral, min_val=1)
-        check_scalar(self.width, "width", numbers.Integral, min_val=1)
-        check_scalar(self.n_epochs, "n_epochs", numbers.Integral, min_val=0)
-        check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        _finite_real(self.lr, "lr", positive=True)
-        _finite_real(self.reconstruction_weight, "reconstruction_weight", positive=False)
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
-        check_scalar(self.n_categories, "n_categories", numbers.Integral, min_val=2)
-        check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
-        _one_of(self.precision, "precision", PRECISIONS)
-        _one_of(self.gan, "gan", GANS)
-        _one_of(self.select_epoch, "select_epoch", SELECT_EPOCHS)
-        for name in ("compile", "warm_start", "distributed"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
-        if not (self.checkpoint_dir is None or isinstance(self.checkpoint_dir, (str, os.PathLike))):
-            raise TypeError(
-                f"checkpoint_dir must be None or a directory path; got {self.checkpoint_dir!r}."
-            )
-        if self.reconstruction_weight and self.gan != "bigan":
-            raise ValueError(
-                f"reconstruction_weight weights BiGAN's cycle-consistency term G(E(x)) ~ x: "
-                f"it needs gan='bigan'; got gan={self.gan!r}."
-            )
-        betas = self.betas
-        if (
-            not isinstance(betas, Sequence)
-            or len(betas) != 2
-            or not all(isinstance(b, numbers.Real) and 0 <= b < 1 for b in betas)
-        ):
-            raise ValueError(f"betas must be a pair of floats in [0, 1); got {betas!r}.")
-        if not (isinstance(self.input_range, str) and self.input_range == "auto"):
-            low, high = self._fixed_input_range()
-            if not (math.isfinite(low) and math.isfinite(high) and low < high):
-                raise ValueError(
-                    f"input_range must be 'auto' or (low, high) with finite "
-                    f"low < high; got {self.input_range!r}."
-                )
-        resolve_device(self.device)
-
-    def _fixed_input_range(self) -> tuple[float, float]:
-        try:
-            low, high = (float(v) for v in self.input_range)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"input_range must be 'auto' or a (low, high) pair of numbers; "
-                f"got {self.input_range!r}."
-            ) from None
-        return low, high
-
-    def _check_readout_params(self, gan: str) -> list[int]:
-        """Validate the read-out parameters for networks of kind ``gan``; return the blocks."""
-        _one_of(self.features, "features", FEATURES)
-        if self.features == "encoder" and gan != "bigan":
-            raise ValueError(
-                f"features='encoder' needs a GAN with an encoder: use gan='bigan' "
-                f"(gan={gan!r} has none; features='inversion' works without one)."
-            )
-        if self.features == "categories" and gan not in CATEGORICAL_GANS:
-            raise ValueError(
-                f"features='categories' needs a discriminator with category outputs: "
-                f"gan='acgan' or gan='catgan'; got gan={gan!r}."
-            )
-        if self.features == "inversion" and gan == "acgan":
-            raise ValueError(
-                "features='inversion' needs an unconditional generator; gan='acgan' draws "
-                "images of given classes. Use features='discriminator' or 'categories'."
-            )
-        _one_of(self.encoder_layer, "encoder_layer", ENCODER_LAYERS)
-        check_scalar(self.inversion_steps, "inversion_steps", numbers.Integral, min_val=0)
-        _finite_real(self.inversion_lr, "inversion_lr", positive=True)
-        _one_of(self.tap, "tap", TAPS)
-        _one_of(self.pooling, "pooling", POOLINGS)
-        check_scalar(self.pool_size, "pool_size", numbers.Integral, min_val=1)
-        check_scalar(self.transform_batch_size, "transform_batch_size", numbers.Integral, min_val=1)
-        count = n_blocks(self._layout().side)
-        if isinstance(self.layers, str):
-            _one_of(self.layers, "layers", {"all"})
-            return list(range(count))
-        message = (
-            f"layers must be 'all' or a non-empty sequence of distinct block "
-            f"indices in [-{count}, {count - 1}]; got {self.layers!r}."
-        )
-        if not isinstance(self.layers, Sequence) or not all(
-            isinstance(i, numbers.Integral) and -count <= i < count for i in self.layers
-        ):
-            raise ValueError(message)
-        indices = [int(i) % count for i in self.layers]
-        if not indices or len(set(indices)) != len(indices):
-            raise ValueError(message)
-        return indices
-
-    def _check_subspace_params(self) -> None:
-        if self.subspace is not None and not (
-            isinstance(self.subspace, str) and self.subspace in SUBSPACES
-        ):
-            raise ValueError(
-                f"subspace must be None, 'complement' or 'discriminative'; got {self.subspace!r}."
-            )
-        check_scalar(
-            self.n_subspace_directions, "n_subspace_directions", numbers.Integral, min_val=1
-        )
-        if self.subspace is not None and self.features != "discriminator":
-            raise ValueError(
-                f"subspace projects discriminator features; it needs "
-                f"features='discriminator', got features={self.features!r}."
-            )
-
-    def _readout(self, layers: list[int]) -> dict:
-        """The read-out parameters that decide which features a basis belongs to."""
-        return {
-            "layers": list(layers),
-            "tap": self.tap,
-            "pool_size": int(self.pool_size),
-            "pooling": self.pooling,
-        }
-
-    def _subspace_basis(self, layers: list[int]) -> np.ndarray | None:
-        """The basis ``transform`` projects on, after checking it fits the read-out."""
-        if self.subspace is None:
-            return None
-        if not hasattr(self, "subspace_basis_"):
-            raise ValueError(
-                f"subspace={self.subspace!r} needs subspace_basis_, which this extractor "
-                f"lacks (it was fitted with subspace=None); call fit_subspace(X) first."
-            )
-        readout = self._readout(layers)
-        if readout != self.subspace_readout_:
-            raise ValueError(
-                f"subspace_basis_ was computed for the read-out {self.subspace_readout_}, "
-                f"but the read-out is now {readout}; call fit_subspace(X) to recompute it "
-                f"for this read-out, or restore the read-out parameters."
-            )
-        return self.subspace_basis_
-
-    def _validate_input(self, X, *, reset: bool) -> np.ndarray | DatasetSamples:
-        """Check ``X`` and return it as a 2-D ``(n_samples, n_features)`` array.
-
-        A torch Dataset is returned as a :class:`DatasetSamples`, which reads
-        it lazily. With ``reset``, also learn the image shape and the input range.
-        """
-        if is_dataset(X):
-            return self._validate_dataset(X, reset=reset)
-        ndim = getattr(X, "ndim", None)
-        if ndim is None:
-            try:
-                X = np.asarray(X)
-            except ValueError as exc:
-                raise ValueError(
-                    f"X must be an array-like of numbers, one row or image per sample; "
-                    f"it could not be made into an array ({exc})."
-                ) from None
-            ndim = X.ndim
-        if not 2 <= ndim <= 4:
-            raise ValueError(
-                f"X must be 2-D (n_samples, n_features), 3-D (n_samples, H, W) or "
-                f"4-D (n_samples, C, H, W); got a {ndim}-D array. Reshape your data, "
-                f"e.g. with X.reshape(1, -1) for one flat sample."
-            )
-        shape = None
-        if ndim in (3, 4):
-            shape = tuple(int(d) for d in X.shape[1:])
-            shape = shape if ndim == 4 else (1, *shape)
-            X = X.reshape(X.shape[0], -1)
-        if not reset:
-            self._check_image_shape(shape)
-        try:
-            # float32 is what the networks compute in, and converting to it
-            # catches values beyond its range as "too large" here.
-            X = validate_data(self, X, reset=reset, dtype=[np.float32, np.uint8])
-        except ValueError as exc:
-            if "could not convert" not in str(exc):
-                raise
-            raise TypeError(f"X must hold numbers (uint8 or float pixel values); {exc}.") from None
-        if reset and len(X) < 2:
-            raise ValueError(f"fit needs at least 2 images to train a GAN on; got {len(X)} sample.")
-        if reset:
-            self._learn_layout(X, shape, ndim)
-        return X
-
-    def _check_image_shape(self, shape) -> None:
-        if shape is not None and shape != self.image_shape_:
-            raise ValueError(
-                f"X holds images of shape {shape} (C, H, W), but this extractor was "
-                f"fitted on images of shape {self.image_shape_}."
-            )
-
-    def _validate_dataset(self, X, *, reset: bool) -> DatasetSamples:
-        """A torch Dataset as :class:`DatasetSamples`; checks and learns as for arrays.
-
-        Only item 0 is read here, plus one pass over all items when ``reset``
-        and ``input_range="auto"`` (the range).
-        """
-        check_scalar(self.num_workers, "num_workers", numbers.Integral, min_val=0)
-        check_scalar(self.transform_batch_size, "transform_batch_size", numbers.Integral, min_val=1)
-        data = DatasetSamples(X, self.num_workers, self.transform_batch_size)
-        ndim = len(data.item_shape) + 1
-        shape = None
-        if ndim > 2:
-            shape = data.item_shape if ndim == 4 else (1, *data.item_shape)
-        n_features = data.shape[1]
-        if reset:
-            if len(data) < 2:
-                raise ValueError(
-                    f"fit needs at least 2 images to train a GAN on; got {len(data)} sample."
-                )
-            self.n_features_in_ = n_features
-            self.__dict__.pop("feature_names_in_", None)
-            self._learn_layout(data, shape, ndim)
-            return data
-        self._check_image_shape(shape)
-        if n_features != self.n_features_in_:
-            raise ValueError(
-                f"X has {n_features} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        return data
-
-    def _learn_layout(self, X: np.ndarray | DatasetSamples, shape, ndim: int) -> None:
-        n_features = X.shape[1]
-        requested = None
-        if self.image_shape is not None:
-            requested = normalize_image_shape(self.image_shape)
-        if shape is not None and requested is not None and requested != shape:
-            raise ValueError(
-                f"image_shape={self.image_shape!r} does not match the shape of the "
-                f"images in X, {shape} (C, H, W)."
-            )
-        if shape is None and requested is not None and math.prod(requested) != n_features:
-            raise ValueError(
-                f"image_shape={self.image_shape!r} holds {math.prod(requested)} "
-                f"values per image, but X has n_features = {n_features}."
-            )
-        image_shape = shape or requested or infer_image_shape(n_features)
-        check_image_size(image_shape, n_features)
-        if isinstance(self.input_range, str):
-            data_range = value_range(X)
-        else:
-            data_range = self._fixed_input_range()
-        self.image_shape_ = image_shape
-        self.data_range_ = data_range
-        self.input_ndim_ = ndim
-
-    def _layout(self) -> ImageLayout:
-        return ImageLayout(self.n_features_in_, self.image_shape_, self.data_range_)
-
-    # ---------------------------------------------------------------- training
-    def _trainer(
-        self, networks: dict, device, keeper_params, accelerator, classes=None
-    ) -> GANTrainer:
-        layout = self._layout()
-        main = accelerator is None or accelerator.is_main_process
-        encoder = networks["encoder"]
-        return GANTrainer(
-            _prepared(networks["generator"], device),
-            _prepared(networks["discriminator"], device),
-            latent_dim=self.latent_dim,
-            encoder=None if encoder is None else _prepared(encoder, device),
-            objective=self.gan,
-            reconstruction_weight=float(self.reconstruction_weight),
-            autocast_dtype=resolve_autocast(self.precision, device),
-            compile=self.compile,
-            criterion=torch.nn.BCEWithLogitsLoss,
-            optimizer=torch.optim.Adam,
-            optimizer__betas=tuple(self.betas),
-            optimizer_d=torch.optim.Adam,
-            optimizer_d__lr=self.lr,
-            optimizer_d__betas=tuple(self.betas),
-            lr=self.lr,
-            batch_size=self.batch_size,
-            iterator_train=ImageBatches,
-            iterator_train__layout=layout,
-            iterator_train__shuffle=True,
-            iterator_train__device=device,
-            iterator_train__shard=rank_and_size(accelerator),
-            iterator_train__labels=classes,
-            accelerator=accelerator,
-            train_split=None,
-            device=device,
-            verbose=self.verbose if main else 0,
-            **{f"callbacks__epoch_keeper__{k}": v for k, v in keeper_params.items()},
-        )
-
+    # ------------------------------------------------------------- training
     def fit(self, X, y=None):
         """Train the GAN (``gan``) on the images in ``X``.
 
@@ -882,8 +463,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         self : GANFeatureExtractor
             The fitted extractor.
         """
-        warm = self.warm_start and hasattr(self, "discriminator_")
-        return self._train(X, y, self.n_epochs, warm=warm)
+        return self._train(X, y, self.warm_start and self._is_fitted(), self.n_epochs)
 
     def partial_fit(self, X, y=None):
         """Train one more epoch on ``X`` (the first call starts a new fit).
@@ -918,222 +498,116 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> len(gan.history_)
         2
         """
-        return self._train(X, y, 1, warm=hasattr(self, "discriminator_"))
+        return self._train(X, y, self._is_fitted(), 1)
 
-    def _train(self, X, y, n_epochs: int, warm: bool):
-        """Train for ``n_epochs`` epochs, from scratch, a checkpoint, or (``warm``) the fit."""
-        self._check_training_params()
-        self._check_subspace_params()
-        data = self._validate_input(X, reset=not warm)
-        layers = self._check_readout_params(self.gan)
-        y = self._check_labels(y, len(data))
-        labels = self._selection_labels(y)
+    def _train(self, X, y, warm: bool, n_epochs: int):
+        """Validate everything, train (from scratch, a checkpoint or the fit), then assign."""
+        params = self.get_params(deep=False)
+        check_params(params, "training", "input", "runtime", "readout", "subspace")
+        spec = GANS[self.gan]
+        check_kind_params(params, self._defaults())
+        previous = self.fitted_gan_ if warm else None
+        images = validate_images(self, X, previous)
+        readout = self._readout_settings(spec, images.layout.side)
+        y = check_labels(y, len(images), spec, self.select_epoch)
+        labels = selection_labels(y, self.select_epoch)
         if warm:
-            self._check_resumable()
-        class_names, classes = self._class_indices(y, warm)
-        layout = self._layout()
-        accelerator = _accelerator() if self.distributed else None
-        device = resolve_device(self.device) if accelerator is None else accelerator.device
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if accelerator is not None:
-            seed = _shared(seed)  # identical initial weights and data order everywhere
-        fingerprint = None if self.checkpoint_dir is None else _fingerprint(data, classes)
-        n_categories = self.n_categories if class_names is None else len(class_names)
-        with _seeded(seed, device), _fast_kernels(device):
-            networks = build_gan(
-                self.gan, layout.channels, layout.side, self.width, self.latent_dim, n_categories
-            )
-            keeper_params = {
-                "score": self._epoch_scorer(data, labels, layers, device, seed),
-                "checkpoint": self._checkpoint_writer(fingerprint, accelerator),
-            }
-            trainer = self._trainer(
-                networks, device, keeper_params, accelerator, classes
-            ).initialize()
-            keeper = dict(trainer.callbacks_)["epoch_keeper"]
-            start = self._starting_point(warm, fingerprint)
-            if start is not None:
-                history, record = start
-                trainer.history = History(copy.deepcopy(list(history)))
-                keeper.resume(trainer, record)
-                if not warm:
-                    n_epochs = max(0, self.n_epochs - len(history))
-            # A memmap stays on disk and a Dataset is read by its DataLoader
-            # (batches are read as needed); other data is copied to the device
-            # once, as compact as it came.
-            lazy = isinstance(X, np.memmap) or isinstance(data, DatasetSamples)
-            samples = data if lazy else as_tensor(data, device)
-            trainer.partial_fit(samples, epochs=n_epochs)
-            batches = ImageBatches(samples, layout, self.transform_batch_size, device=device)
-            discriminator = unwrapped(trainer.discriminator_)
-            set_population_statistics(discriminator, batches)
-            encoder = None
-            if networks["encoder"] is not None:
-                encoder = unwrapped(trainer.encoder_)
-                set_population_statistics(encoder, batches)
-        self.generator_ = _plain_cpu(unwrapped(trainer.module_))
-        self.discriminator_ = _plain_cpu(discriminator)
-        self.encoder_ = None if encoder is None else _plain_cpu(encoder)
-        self.history_ = trainer.history
-        self.__dict__.pop("classes_", None)
-        if class_names is not None:
-            self.classes_ = class_names
-        self._training_record = keeper.record()
-        best = keeper.best_ if self.select_epoch == "best" else None
-        self.best_epoch_ = keeper.last_["epoch"] if best is None else best["epoch"]
-        # A basis of the previous networks would not fit the new ones.
-        for name in SUBSPACE_ATTRIBUTES:
-            self.__dict__.pop(name, None)
+            self._check_resumable(previous)
+        names, indices = class_indices(y, spec, None if previous is None else previous.classes)
+        classes = None if names is None else (names, indices)
+        checkpoint = None if self.checkpoint_dir is None else self._checkpoint(images, classes)
+        start = self._start(previous, checkpoint)
+        settings = self._training_settings(spec, readout, n_epochs)
+        fitted = fit_gan(
+            images,
+            spec,
+            settings,
+            classes=classes,
+            labels=labels,
+            start=start,
+            checkpoint=checkpoint,
+        )
+        subspace = None
         if self.subspace is not None:
-            self._fit_subspace(data)
+            subspace = self._subspace_attributes(fitted, images.data, readout)
+        self._assign(fitted, subspace)
         return self
 
-    def _check_labels(self, y, n_samples: int) -> np.ndarray | None:
-        """``y`` checked as class labels (``-1``: unlabelled) when used, else None.
+    def _assign(self, fitted: FittedGAN, subspace: dict | None) -> None:
+        """Set every fitted attribute at once; a basis of other networks is dropped."""
+        for name in SUBSPACE_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        self.__dict__.update(subspace or {})
+        self.fitted_gan_ = fitted
 
-        Only AC-GAN training and ``select_epoch="best"`` use ``y``; otherwise
-        it is ignored, as by any unsupervised transformer.
-        """
-        if y is None and self.gan == "acgan":
-            raise ValueError(
-                "GANFeatureExtractor with gan='acgan' requires y to be passed, but the "
-                "target y is None: AC-GAN trains with class labels; call fit(X, y), with "
-                "y = -1 for unlabelled samples."
-            )
-        if y is None or (self.gan != "acgan" and self.select_epoch != "best"):
-            return None
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(np.empty(n_samples), y)
-        try:
-            check_classification_targets(y)
-        except TypeError:
-            raise TypeError(
-                "y mixes labels of different types (e.g. strings and -1); unlabelled "
-                "samples (y = -1) need numeric class labels."
-            ) from None
-        return y
+    def _is_fitted(self) -> bool:
+        return "fitted_gan_" in self.__dict__
 
-    def _selection_labels(self, y):
-        """``y`` when ``select_epoch="best"`` scores with it, after checking it can."""
-        if y is None or self.select_epoch != "best":
-            return None
-        _, counts = np.unique(y[_labelled(y)], return_counts=True)
-        if len(counts) < 2 or counts.min() < 2:
-            raise ValueError(
-                "select_epoch='best' scores epochs with the labels y, which needs at least "
-                f"two classes with two or more samples each (unlabelled ones, y = -1, do not "
-                f"count); got class counts {counts.tolist()}."
-            )
-        return y
+    @classmethod
+    def _defaults(cls) -> dict:
+        return {
+            name: p.default
+            for name, p in inspect.signature(cls.__init__).parameters.items()
+            if p.kind is p.KEYWORD_ONLY
+        }
 
-    def _class_indices(self, y, warm: bool) -> tuple[np.ndarray | None, torch.Tensor | None]:
-        """AC-GAN's ``(classes_, class index per sample, -1 if unlabelled)``; Nones otherwise."""
-        if self.gan != "acgan":
-            return None, None
-        labelled = _labelled(y)
-        if warm:
-            names = self.classes_
-            unknown = np.setdiff1d(y[labelled], names)
-            if len(unknown):
-                raise ValueError(
-                    f"y holds classes {unknown.tolist()} that the fitted AC-GAN does not "
-                    f"know (classes_ = {names.tolist()}); fit anew with warm_start=False."
-                )
-        else:
-            names = np.unique(y[labelled])
-            if len(names) < 2:
-                raise ValueError(
-                    f"gan='acgan' needs labelled samples of at least two classes; y has "
-                    f"{labelled.sum()} labelled samples of classes {names.tolist()} "
-                    f"(-1 marks unlabelled ones)."
-                )
-        indices = np.full(len(y), UNLABELLED, dtype=np.int64)
-        indices[labelled] = np.searchsorted(names, y[labelled])
-        return names, torch.from_numpy(indices)
+    def _training_settings(self, spec, readout, n_epochs: int) -> TrainingSettings:
+        return TrainingSettings(
+            n_epochs=n_epochs,
+            latent_dim=self.latent_dim,
+            width=self.width,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            betas=tuple(self.betas),
+            precision=self.precision,
+            compile=self.compile,
+            verbose=self.verbose,
+            device=self.device,
+            distributed=self.distributed,
+            random_state=self.random_state,
+            select_epoch=self.select_epoch,
+            transform_batch_size=self.transform_batch_size,
+            n_categories=self.n_categories,
+            options={name: getattr(self, name) for name in spec.params},
+            scoring=readout,
+        )
 
-    def _item_labels(self, labels: np.ndarray) -> np.ndarray:
-        """The labels of a Dataset's (image, label) items, checked as ``y`` would be."""
-        try:
-            return self._selection_labels(self._check_labels(labels, len(labels)))
-        except ValueError as exc:
-            raise ValueError(
-                f"The labels of X's (image, label) items, which select_epoch='best' uses as y "
-                f"when y is None, are not usable: {exc} Pass y to fit, or a Dataset of bare "
-                f"images to score epochs without labels."
-            ) from None
-
-    def _check_resumable(self) -> None:
-        record = getattr(self, "_training_record", None)
-        if record is None:
+    def _check_resumable(self, fitted: FittedGAN) -> None:
+        if fitted.record is None:
             raise ValueError(
                 "This extractor holds no training state to continue from (it was saved by "
                 "an older skgan); fit it anew with warm_start=False."
             )
-        gan, categories = self._fitted_kind()
-        fitted = (
-            gan,
-            self.discriminator_.blocks[0].conv.out_channels,
-            self.generator_.latent_dim,
-            categories if gan == "catgan" else self.n_categories,
-        )
+        built = fitted.architecture()
+        categories = built.get("n_categories", self.n_categories)
+        have = (built["gan"], built["width"], built["latent_dim"], categories)
         wanted = (self.gan, self.width, self.latent_dim, self.n_categories)
-        if fitted != wanted:
+        if have != wanted:
             raise ValueError(
                 f"warm_start and partial_fit continue the fitted networks, which have "
-                f"(gan, width, latent_dim, n_categories) = {fitted}; got {wanted}. Set them "
+                f"(gan, width, latent_dim, n_categories) = {have}; got {wanted}. Set them "
                 f"back or fit anew with warm_start=False."
             )
 
-    def _fitted_kind(self) -> tuple[str, int]:
-        """``(gan, n_categories)`` of the fitted networks (``gan`` may have been set since)."""
-        roles = {"generator": self.generator_, "discriminator": self.discriminator_}
-        return fitted_gan({**roles, "encoder": self.encoder_})
+    def _checkpoint(self, images, classes) -> _persistence.Checkpoint:
+        return _persistence.Checkpoint(
+            self.checkpoint_dir,
+            self.get_params(deep=False),
+            self._defaults(),
+            images,
+            classes,
+            resume_params(self.select_epoch),
+        )
 
-    def _starting_point(self, warm: bool, fingerprint):
-        """``(history, training record)`` to continue from, or None to start afresh."""
-        if warm:
-            return self.history_, self._training_record
-        if self.checkpoint_dir is None:
-            return None
-        must_match = RESUME_MUST_MATCH + (READOUT if self.select_epoch == "best" else ())
-        return _persistence.read_checkpoint(self, self.checkpoint_dir, fingerprint, must_match)
+    @staticmethod
+    def _start(previous: FittedGAN | None, checkpoint) -> Start | None:
+        """The fit to continue (warm start), the checkpoint to resume, or None."""
+        if previous is not None:
+            return Start(previous.history, previous.record, more=True)
+        found = None if checkpoint is None else checkpoint.read()
+        return None if found is None else Start(*found, more=False)
 
-    def _checkpoint_writer(self, fingerprint, accelerator):
-        if self.checkpoint_dir is None:
-            return None
-        if accelerator is not None and not accelerator.is_main_process:
-            return None
-
-        def write(net, record):
-            _persistence.write_checkpoint(
-                self, self.checkpoint_dir, fingerprint, net.history, record
-            )
-
-        return write
-
-    def _epoch_scorer(self, data, labels, layers, device, seed):
-        if self.select_epoch != "best":
-            return None
-        if labels is None and isinstance(data, DatasetSamples) and data.has_labels:
-            # y comes from the (image, label) items; only the scored items are
-            # read, so the subsample is a plain random one (stratifying it
-            # would take every label: a pass over the Dataset).
-            subset, item_labels = data.rows(subsample(len(data), None, seed), labels=True)
-            labels = self._item_labels(item_labels)
-            labelled = _labelled(labels)
-            subset, labels = subset[labelled], labels[labelled]
-        else:
-            pool = np.arange(len(data)) if labels is None else np.flatnonzero(_labelled(labels))
-            index = pool[subsample(len(pool), None if labels is None else labels[pool], seed)]
-            subset = data[index]
-            labels = None if labels is None else labels[index]
-        batches = ImageBatches(as_tensor(subset, device), self._layout(), self.transform_batch_size)
-
-        def features(discriminator):
-            return self._read_out(*self._pooled_reader(discriminator, layers), subset, device)
-
-        return EpochScorer(batches, features, labels)
-
+    # ------------------------------------------------------------- subspace
     def fit_subspace(self, X, y=None):
         """Find the real-vs-generated directions of the current read-out.
 
@@ -1188,40 +662,51 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> len(gan.subspace_scores_) == gan.subspace_basis_.shape[1] + 1
         True
         """
-        check_is_fitted(self)
-        self._check_subspace_params()
-        self._fit_subspace(self._validate_input(X, reset=False))
+        fitted = self._fitted()
+        check_params(self.get_params(deep=False), "runtime", "readout", "subspace")
+        images = validate_images(self, X, fitted)
+        readout = self._readout_settings(fitted.spec, fitted.layout.side)
+        subspace = self._subspace_attributes(fitted, images.data, readout)
+        self.__dict__.update(subspace)
         return self
 
-    def _fit_subspace(self, data: np.ndarray) -> None:
-        layers = self._check_readout_params(self._fitted_kind()[0])
-        n = len(data)
-        if n < 2:
-            raise ValueError(
-                f"Finding the real-vs-generated subspace needs at least 2 images (one is "
-                f"held out); got {n} sample{'s' if n != 1 else ''}."
-            )
-        rng = check_random_state(self.random_state)
-        n_held_out = max(1, round(HELD_OUT_FRACTION * n))
-        n_train = n - n_held_out
-        real = data[rng.permutation(n)]
-        fake = self.sample(n, random_state=rng).reshape(n, -1)
-        # Row blocks: real / generated for fitting, then real / generated held out.
-        blocks = [real[:n_train], fake[:n_train], real[n_train:], fake[n_train:]]
-        device = resolve_device(self.device)
-        extract, n_features = self._pooled_reader(_on_device(self.discriminator_, device), layers)
-        features = np.empty((2 * n, n_features), dtype=np.float32)
-        start = 0
-        for block in blocks:
-            stop = start + len(block)
-            self._read_out(extract, n_features, block, device, out=features[start:stop])
-            start = stop
-        basis, scores = real_fake_subspace(features, n_train, self.n_subspace_directions)
-        self.subspace_basis_ = basis
-        self.subspace_scores_ = scores
-        self.subspace_readout_ = self._readout(layers)
+    def _subspace_attributes(self, fitted: FittedGAN, data, readout: ReadoutSettings) -> dict:
+        """The real-vs-generated basis of the discriminator read-out, as fitted attributes."""
+        taps = READOUTS["discriminator"]
+        n_features = len(taps.names(fitted, readout))
+        extract = taps.extractor(fitted, readout, resolve_device(self.device))
 
-    # ---------------------------------------------------------------- features
+        def read(rows, out):
+            self._read(extract, n_features, rows, fitted.layout, out=out)
+
+        basis, scores = fit_subspace(
+            fitted, data, n_features, self.n_subspace_directions, self.random_state, read
+        )
+        return {
+            "subspace_basis_": basis,
+            "subspace_scores_": scores,
+            "subspace_readout_": readout.taps(),
+        }
+
+    def _projection(self, readout: ReadoutSettings):
+        """The batch projection ``subspace`` asks for (None: none), after checking its basis."""
+        if self.subspace is None:
+            return None
+        if not hasattr(self, "subspace_basis_"):
+            raise ValueError(
+                f"subspace={self.subspace!r} needs subspace_basis_, which this extractor "
+                f"lacks (it was fitted with subspace=None); call fit_subspace(X) first."
+            )
+        if readout.taps() != self.subspace_readout_:
+            raise ValueError(
+                f"subspace_basis_ was computed for the read-out {self.subspace_readout_}, "
+                f"but the read-out is now {readout.taps()}; call fit_subspace(X) to recompute "
+                f"it for this read-out, or restore the read-out parameters."
+            )
+        basis = torch.from_numpy(self.subspace_basis_).to(resolve_device(self.device))
+        return partial(project, basis=basis, subspace=self.subspace)
+
+    # ------------------------------------------------------------- features
     def transform(self, X, out: np.ndarray | None = None) -> np.ndarray:
         """Features of the images in ``X``, as chosen by ``features``.
 
@@ -1257,98 +742,55 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> gan.transform(X, out=out) is out
         True
         """
-        check_is_fitted(self)
-        self._check_subspace_params()
-        data = self._validate_input(X, reset=False)
-        layers = self._check_readout_params(self._fitted_kind()[0])
-        basis = self._subspace_basis(layers)
+        fitted = self._fitted()
+        check_params(self.get_params(deep=False), "runtime", "readout", "subspace")
+        images = validate_images(self, X, fitted)
+        settings = self._readout_settings(fitted.spec, fitted.layout.side)
+        post = self._projection(settings)
+        readout = READOUTS[self.features]
+        extract = readout.extractor(fitted, settings, resolve_device(self.device))
+        n_features = len(readout.names(fitted, settings))
+        return self._read(
+            extract,
+            n_features,
+            images.data,
+            fitted.layout,
+            out=out,
+            post=post,
+            grad=readout.grad,
+        )
+
+    def _read(self, extract, n_features, data, layout, **kwargs) -> np.ndarray:
+        """Features of rows ``data``, on this extractor's device and precision."""
         device = resolve_device(self.device)
-        extract = self._feature_function(layers, device)
-        n_features = len(self._feature_names(layers))
-        grad = self.features == "inversion"
-        return self._read_out(extract, n_features, data, device, out=out, basis=basis, grad=grad)
+        return read_features(
+            extract,
+            n_features,
+            data,
+            layout,
+            batch_size=self.transform_batch_size,
+            device=device,
+            autocast_dtype=resolve_autocast(self.precision, device),
+            **kwargs,
+        )
 
-    def _read_out(self, extract, n_features: int, data, device, out=None, basis=None, grad=False):
-        """``extract``-ed features of ``data``, batch by batch, into ``out`` (new if None).
-
-        With ``basis``, they are projected as ``subspace`` says. ``grad`` lets
-        ``extract`` take gradients (inversion does, w.r.t. the codes), which
-        inference mode forbids.
-        """
-        autocast_dtype = resolve_autocast(self.precision, device)
-        batches = ImageBatches(data, self._layout(), self.transform_batch_size, device=device)
-        shape = (len(data), n_features)
-        if out is None:
-            out = np.empty(shape, dtype=np.float32)
-        elif not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == np.float32):
-            raise ValueError(
-                f"out must be a float32 ndarray (or memmap) of shape {shape}; got "
-                f"{type(out).__name__} of shape {getattr(out, 'shape', None)} and dtype "
-                f"{getattr(out, 'dtype', None)}."
-            )
-        if basis is not None:
-            basis = torch.from_numpy(basis).to(device)
-        start = 0
-        no_grad = torch.no_grad() if grad else torch.inference_mode()
-        # A Dataset's random transforms, if any, draw from a seeded generator of
-        # their own here, so features are deterministic and the caller's RNG is left alone.
-        with isolated_rng(), no_grad, _fast_kernels(device), autocast(device.type, autocast_dtype):
-            for x in batches:
-                features = extract(x).float()
-                if basis is not None:
-                    # Projected batch by batch, so no second full-size array is made.
-                    features = project(features, basis, self.subspace)
-                out[start : start + len(features)] = features.cpu().numpy()
-                start += len(features)
-        return out
-
-    def _pooled_reader(self, discriminator, layers: list[int]) -> tuple[Callable, int]:
-        """``(extract, n_features)`` of the pooled taps of ``discriminator``."""
-        extract = partial(
-            discriminator_features,
-            discriminator,
-            layers=layers,
+    def _readout_settings(self, spec, side: int) -> ReadoutSettings:
+        """The read-out parameters, checked against the GAN kind and its block count."""
+        check_support(READOUTS[self.features], spec, GANS)
+        return ReadoutSettings(
+            features=self.features,
+            layers=resolve_layers(self.layers, n_blocks(side)),
             tap=self.tap,
             pool_size=self.pool_size,
             pooling=self.pooling,
+            encoder_layer=self.encoder_layer,
+            inversion_steps=self.inversion_steps,
+            inversion_lr=self.inversion_lr,
         )
-        layout = tap_layout(discriminator, self._layout().side, layers, self.pool_size)
-        return extract, sum(channels * grid * grid for _, channels, grid in layout)
 
-    def _feature_function(self, layers: list[int], device) -> Callable:
-        """Model-ready images -> features on ``device``, for the ``features`` parameter."""
-        if self.features == "discriminator":
-            return self._pooled_reader(_on_device(self.discriminator_, device), layers)[0]
-        if self.features == "encoder":
-            return partial(
-                encoder_features, _on_device(self.encoder_, device), layer=self.encoder_layer
-            )
-        if self.features == "categories":
-            return partial(category_features, _on_device(self.discriminator_, device))
-        generator = _on_device(self.generator_, device)
-        encoder = None if self.encoder_ is None else _on_device(self.encoder_, device)
-
-        def inversion(x: torch.Tensor) -> torch.Tensor:
-            start = x.new_zeros(len(x), generator.latent_dim) if encoder is None else encoder(x)
-            return invert(generator, x, start, self.inversion_steps, self.inversion_lr)
-
-        return inversion
-
-    def _latent_features(self) -> bool:
-        """Whether ``transform`` returns latent codes (which ``inverse_transform`` decodes)."""
-        encoded = self.features == "encoder" and self.encoder_layer == "latent"
-        return encoded or self.features == "inversion"
-
-    def _feature_names(self, layers: list[int]) -> np.ndarray:
-        side = self._layout().side
-        if self._latent_features():
-            return latent_names(self.generator_.latent_dim)
-        if self.features == "encoder":
-            return feature_names(penultimate_layout(self.encoder_, side), "activation")
-        if self.features == "categories":
-            return category_names(self.discriminator_.n_categories)
-        layout = tap_layout(self.discriminator_, side, layers, self.pool_size)
-        return feature_names(layout, self.tap)
+    def _fitted(self) -> FittedGAN:
+        check_is_fitted(self)
+        return self.fitted_gan_
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output features, e.g. ``d2_activation_c017_r1_c3`` or ``z017``.
@@ -1370,7 +812,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
             One name per column of :meth:`transform`'s output.
         """
-        check_is_fitted(self)
+        fitted = self._fitted()
         if input_features is not None:
             input_features = np.asarray(input_features, dtype=object)
             if len(input_features) != self.n_features_in_:
@@ -1378,13 +820,14 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                     f"input_features should have length equal to number of features "
                     f"({self.n_features_in_}), got {len(input_features)}"
                 )
-            names_in = getattr(self, "feature_names_in_", None)
+            names_in = fitted.feature_names_in
             if names_in is not None and not np.array_equal(names_in, input_features):
                 raise ValueError("input_features is not equal to feature_names_in_")
-        layers = self._check_readout_params(self._fitted_kind()[0])
-        return self._feature_names(layers)
+        check_params(self.get_params(deep=False), "readout")
+        settings = self._readout_settings(fitted.spec, fitted.layout.side)
+        return READOUTS[self.features].names(fitted, settings)
 
-    # ---------------------------------------------------------------- sampling
+    # ------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1, random_state=None, y=None) -> np.ndarray:
         """Draw images from the trained generator.
 
@@ -1414,53 +857,10 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> acgan.sample(4, random_state=0, y=[3, 3, 7, 7]).shape
         (4, 64)
         """
-        check_is_fitted(self)
+        fitted = self._fitted()
         check_scalar(n_samples, "n_samples", numbers.Integral, min_val=1)
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        rng = torch.Generator().manual_seed(seed)
-        z = torch.randn(n_samples, self.generator_.latent_dim, generator=rng)
-        return self._generate(z, self._sample_classes(n_samples, y, rng))
-
-    def _sample_classes(self, n_samples: int, y, rng) -> torch.Tensor | None:
-        """Class indices for a conditional generator (from ``y`` or drawn); None otherwise."""
-        n_classes = self.generator_.n_classes
-        if not n_classes:
-            if y is not None:
-                raise ValueError(
-                    "y picks the classes of an AC-GAN's images; this generator is not "
-                    "class-conditional (gan='acgan' is)."
-                )
-            return None
-        if y is None:
-            return torch.randint(n_classes, (n_samples,), generator=rng)
-        y = column_or_1d(y)
-        check_consistent_length(np.empty(n_samples), y)
-        unknown = np.setdiff1d(y, self.classes_)
-        if len(unknown):
-            raise ValueError(
-                f"y holds classes {unknown.tolist()} that are not in classes_ = "
-                f"{self.classes_.tolist()}."
-            )
-        return torch.from_numpy(np.searchsorted(self.classes_, y))
-
-    def _generate(self, z: torch.Tensor, classes: torch.Tensor | None = None) -> np.ndarray:
-        """``G(z)`` (of ``classes``, if conditional) shaped and scaled like ``fit``'s ``X``."""
-        layout = self._layout()
-        self.generator_.eval()
-        size = self.transform_batch_size
-        codes = z.split(size)
-        classes = [None] * len(codes) if classes is None else classes.split(size)
-        with torch.inference_mode():
-            flat = torch.cat(
-                [
-                    layout.from_model(self.generator_(code, code_classes))
-                    for code, code_classes in zip(codes, classes, strict=True)
-                ]
-            ).numpy()
-        if self.input_ndim_ == 2:
-            return flat
-        shape = self.image_shape_ if self.input_ndim_ == 4 else self.image_shape_[1:]
-        return flat.reshape(len(z), *shape)
+        ROWS["transform_batch_size"].check(self.transform_batch_size, "transform_batch_size")
+        return fitted.sample(n_samples, random_state, y, self.transform_batch_size)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Images ``G(z)`` drawn by the generator for latent codes ``z``.
@@ -1494,24 +894,25 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> gan.inverse_transform(gan.transform(X[:3])).shape
         (3, 64)
         """
-        check_is_fitted(self)
-        self._check_readout_params(self._fitted_kind()[0])
-        if not self._latent_features():
+        fitted = self._fitted()
+        check_params(self.get_params(deep=False), "readout")
+        settings = self._readout_settings(fitted.spec, fitted.layout.side)
+        if not READOUTS[self.features].latent(settings):
             raise ValueError(
                 f"inverse_transform needs latent-code features (features='encoder' with "
                 f"encoder_layer='latent', or features='inversion'); got features="
                 f"{self.features!r}, encoder_layer={self.encoder_layer!r}."
             )
         Z = check_array(X, dtype=[np.float32, np.float64])
-        latent_dim = self.generator_.latent_dim
-        if Z.shape[1] != latent_dim:
+        if Z.shape[1] != fitted.latent_dim:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but inverse_transform expects latent codes "
-                f"of length latent_dim = {latent_dim}."
+                f"of length latent_dim = {fitted.latent_dim}."
             )
-        return self._generate(torch.as_tensor(Z, dtype=torch.float32))
+        z = torch.as_tensor(Z, dtype=torch.float32)
+        return fitted.generate(z, batch_size=self.transform_batch_size)
 
-    # ------------------------------------------------------------- persistence
+    # ---------------------------------------------------------- persistence
     def save(self, path) -> None:
         """Save the fitted extractor to one file, without pickle.
 
@@ -1540,7 +941,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> bool((restored.transform(X[:5]) == gan.transform(X[:5])).all())
         True
         """
-        _persistence.save(self, path)
+        fitted = self._fitted()
+        subspace = None
+        if hasattr(self, "subspace_basis_"):
+            subspace = {name: getattr(self, name) for name in SUBSPACE_ATTRIBUTES}
+        _persistence.save(fitted, self.get_params(deep=False), subspace, path)
 
     @classmethod
     def load(cls, path) -> GANFeatureExtractor:
@@ -1556,10 +961,18 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         extractor : GANFeatureExtractor
             The fitted extractor, ready to ``transform`` and ``sample``.
         """
-        return _persistence.load(cls, path)
+        params, fitted, subspace = _persistence.load(path)
+        estimator = cls(**params)
+        estimator._assign(fitted, subspace)
+        return estimator
+
+    def __setstate__(self, state):
+        # Pickles of skgan 0.1.0 hold the fit as separate attributes.
+        super().__setstate__(_persistence.legacy_state(state))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.target_tags.required = self.gan == "acgan"
+        spec = GANS.get(self.gan) if isinstance(self.gan, str) else None
+        tags.target_tags.required = spec is not None and spec.uses_labels
         return tags

@@ -24,6 +24,7 @@ feature tap works unchanged.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from itertools import pairwise
 
 import torch
@@ -247,61 +248,30 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-#: GAN kinds: the value of ``GANFeatureExtractor(gan=...)``.
-GANS = ("dcgan", "bigan", "acgan", "catgan")
-#: GAN kinds whose discriminator has category outputs.
-CATEGORICAL_GANS = ("acgan", "catgan")
+@dataclass
+class Networks:
+    """The networks of one GAN, by role; ``encoder`` is None for kinds without one."""
 
+    generator: Generator
+    discriminator: nn.Module
+    encoder: Encoder | None = None
 
-def build_gan(
-    gan: str, channels: int, side: int, width: int, latent_dim: int, n_categories: int = 0
-) -> dict:
-    """Build and initialise the networks of a GAN kind, by role.
+    def roles(self) -> dict[str, nn.Module]:
+        """``{role: module}`` of the networks that exist, generator first."""
+        roles = {"generator": self.generator, "discriminator": self.discriminator}
+        return roles if self.encoder is None else {**roles, "encoder": self.encoder}
 
-    Returns ``{"generator", "discriminator", "encoder"}``; ``encoder`` is
-    ``None`` for GANs without one. ``n_categories`` is the number of AC-GAN
-    classes or CatGAN categories (ignored by the other kinds).
-    """
-    categories = n_categories if gan in CATEGORICAL_GANS else 0
-    generator = Generator(
-        latent_dim, channels, side, width, n_classes=categories if gan == "acgan" else 0
-    )
-    encoder = None
-    if gan == "bigan":
-        encoder = Encoder(latent_dim, channels, side, width)
-        discriminator = JointDiscriminator(latent_dim, channels, side, width)
-    else:
-        discriminator = Discriminator(
-            channels, side, width, n_categories=categories, real_fake=gan != "catgan"
-        )
-    for module in (generator, encoder, discriminator):
-        if module is not None:
-            module.apply(dcgan_init)
-    return {"generator": generator, "discriminator": discriminator, "encoder": encoder}
+    def map(self, function) -> Networks:
+        """The networks with ``function`` applied to each that exists."""
+        encoder = None if self.encoder is None else function(self.encoder)
+        return Networks(function(self.generator), function(self.discriminator), encoder)
 
+    def initialised(self) -> Networks:
+        """The networks with Radford et al.'s initialisation applied (:func:`dcgan_init`).
 
-def fitted_gan(networks: dict) -> tuple[str, int]:
-    """``(gan, n_categories)`` of networks built by :func:`build_gan`."""
-    discriminator = networks["discriminator"]
-    categories = getattr(discriminator, "n_categories", 0)
-    if networks["encoder"] is not None:
-        return "bigan", 0
-    if networks["generator"].n_classes:
-        return "acgan", categories
-    return ("catgan", categories) if categories else ("dcgan", 0)
-
-
-def build_dcgan(
-    channels: int, side: int, width: int, latent_dim: int
-) -> tuple[Generator, Discriminator]:
-    """Build and initialise a matching generator / discriminator pair."""
-    networks = build_gan("dcgan", channels, side, width, latent_dim)
-    return networks["generator"], networks["discriminator"]
-
-
-def build_bigan(
-    channels: int, side: int, width: int, latent_dim: int
-) -> tuple[Generator, Encoder, JointDiscriminator]:
-    """Build and initialise a BiGAN: generator, encoder and joint discriminator."""
-    networks = build_gan("bigan", channels, side, width, latent_dim)
-    return networks["generator"], networks["encoder"], networks["discriminator"]
+        Generator, encoder, discriminator: the order they draw from torch's RNG.
+        """
+        for module in (self.generator, self.encoder, self.discriminator):
+            if module is not None:
+                module.apply(dcgan_init)
+        return self

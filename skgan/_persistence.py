@@ -1,4 +1,4 @@
-"""Saving and loading fitted extractors without pickle.
+"""Saving and loading fitted extractors without pickle, and training checkpoints.
 
 One file written by ``torch.save`` holds only tensors (the networks' state
 dicts) and strings: the estimator's parameters and fitted metadata as JSON.
@@ -11,11 +11,16 @@ Checkpoints (``checkpoint_dir``) use the same machinery: one file per
 directory, rewritten after every epoch, holding the training record (networks,
 optimizers and RNG state of the last, last uncollapsed and best epochs), the
 history, and what the run must match to resume: the training parameters, the
-fitted layout and a fingerprint of the training data.
+image layout and a fingerprint of the training data.
+
+Everything here reads and writes a :class:`~skgan._fitted.FittedGAN`; files
+and pickles of skgan 0.1.0, which stored the networks as separate attributes
+and named no GAN kind, still load (:func:`legacy_state`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -23,16 +28,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._nets import build_gan
+from ._fitted import FittedGAN
+from ._images import DatasetSamples, ImageLayout, isolated_rng
+from ._nets import Networks
+from .gans import GANS, NetSize
 
 FORMAT = "skgan.GANFeatureExtractor/1"
 CHECKPOINT_FORMAT = "skgan.checkpoint/1"
 CHECKPOINT_NAME = "checkpoint.skgan"
-#: Fitted attributes stored as JSON, besides the networks.
+#: Fitted layout attributes stored as JSON, besides the networks.
 METADATA = ("image_shape_", "data_range_", "input_ndim_", "n_features_in_")
+#: Items of a torch Dataset a checkpoint fingerprint reads (evenly spaced), besides its length.
+FINGERPRINT_ITEMS = 64
 
 
 def _json_param(name: str, value):
@@ -48,20 +57,25 @@ def _json_param(name: str, value):
     return value
 
 
-def _json_params(estimator) -> str:
-    """The estimator's parameters as a JSON string."""
-    return json.dumps({k: _json_param(k, v) for k, v in estimator.get_params(deep=False).items()})
+def json_params(params: dict) -> dict:
+    """Parameters as JSON values."""
+    return {k: _json_param(k, v) for k, v in params.items()}
 
 
-def _header(estimator, history) -> dict:
-    """Parameters, fitted metadata and history as JSON strings."""
-    metadata = {k: _json_param(k, getattr(estimator, k)) for k in METADATA}
-    names = getattr(estimator, "feature_names_in_", None)
-    metadata["feature_names_in_"] = None if names is None else [str(n) for n in names]
-    classes = getattr(estimator, "classes_", None)
+def _metadata(layout: ImageLayout, ndim: int, feature_names, classes) -> dict:
+    values = (layout.shape, layout.data_range, ndim, layout.n_features)
+    metadata = {k: _json_param(k, v) for k, v in zip(METADATA, values, strict=True)}
+    metadata["feature_names_in_"] = (
+        None if feature_names is None else [str(n) for n in feature_names]
+    )
     metadata["classes_"] = None if classes is None else classes.tolist()
+    return metadata
+
+
+def _header(params: dict, metadata: dict, history) -> dict:
+    """Parameters, fitted metadata and history as JSON strings."""
     return {
-        "params": _json_params(estimator),
+        "params": json.dumps(json_params(params)),
         "metadata": json.dumps(metadata),
         "history": json.dumps(list(history)),
     }
@@ -78,21 +92,6 @@ def _write_atomically(payload: dict, path: Path) -> None:
         raise
 
 
-def _subspace_payload(estimator) -> dict:
-    """The real-vs-generated basis (a tensor) and its scores and read-out (JSON), if fitted."""
-    if not hasattr(estimator, "subspace_basis_"):
-        return {}
-    return {
-        "subspace_basis": torch.from_numpy(estimator.subspace_basis_),
-        "subspace": json.dumps(
-            {
-                "subspace_scores_": estimator.subspace_scores_,
-                "subspace_readout_": estimator.subspace_readout_,
-            }
-        ),
-    }
-
-
 def _read(path, expected_format: str) -> dict:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -106,69 +105,6 @@ def _read(path, expected_format: str) -> dict:
     return payload
 
 
-def save(estimator, path) -> None:
-    """Write a fitted ``estimator`` to ``path`` atomically (see module docstring)."""
-    check_is_fitted(estimator)
-    gan, n_categories = estimator._fitted_kind()
-    payload = {
-        "format": FORMAT,
-        "gan": gan,
-        "n_categories": n_categories,
-        **_header(estimator, estimator.history_),
-        "latent_dim": estimator.generator_.latent_dim,
-        "width": estimator.discriminator_.blocks[0].conv.out_channels,
-        "generator": estimator.generator_.state_dict(),
-        "discriminator": estimator.discriminator_.state_dict(),
-        "best_epoch": estimator.best_epoch_,
-        "training": estimator._training_record,
-        **_subspace_payload(estimator),
-    }
-    if estimator.encoder_ is not None:
-        payload["encoder"] = estimator.encoder_.state_dict()
-    _write_atomically(payload, Path(path))
-
-
-def write_checkpoint(estimator, directory, fingerprint: str, history, record: dict) -> None:
-    """Write the training ``record`` of a running fit to ``directory``."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    header = _header(estimator, history)
-    payload = {"format": CHECKPOINT_FORMAT, **header, "fingerprint": fingerprint}
-    payload["training"] = record
-    _write_atomically(payload, directory / CHECKPOINT_NAME)
-
-
-def read_checkpoint(estimator, directory, fingerprint: str, must_match) -> tuple | None:
-    """``(history, record)`` of the checkpoint in ``directory``, or None if there is none.
-
-    Raises ``ValueError`` when the checkpoint belongs to another run: other
-    values of the parameters named in ``must_match``, another image layout or
-    other training data.
-    """
-    path = Path(directory) / CHECKPOINT_NAME
-    if not path.exists():
-        return None
-    payload = _read(path, CHECKPOINT_FORMAT)
-    # A parameter newer than the checkpoint had its default in the run that wrote it.
-    defaults = json.loads(_json_params(type(estimator)()))
-    saved = _tuple_params({**defaults, **json.loads(payload["params"])})
-    current = _tuple_params(json.loads(_json_params(estimator)))
-    differ = [name for name in must_match if saved.get(name) != current.get(name)]
-    metadata = json.loads(payload["metadata"])
-    differ += [
-        name for name in METADATA if _json_param(name, getattr(estimator, name)) != metadata[name]
-    ]
-    if payload["fingerprint"] != fingerprint:
-        differ.append("training data")
-    if differ:
-        raise ValueError(
-            f"The checkpoint in {directory} belongs to another fit: its {', '.join(differ)} "
-            f"differ from this one's. Use another checkpoint_dir, or delete {path} to "
-            f"start over."
-        )
-    return History(json.loads(payload["history"])), payload["training"]
-
-
 def _tuple_params(params: dict) -> dict:
     for name in ("betas", "image_shape", "input_range"):
         if isinstance(params.get(name), list):
@@ -176,43 +112,188 @@ def _tuple_params(params: dict) -> dict:
     return params
 
 
-def load(cls, path):
-    """Rebuild a fitted ``cls`` instance from a file written by :func:`save`."""
+# ------------------------------------------------------------------ save files
+def save(fitted: FittedGAN, params: dict, subspace: dict | None, path) -> None:
+    """Write ``fitted`` with the estimator's ``params`` (and ``subspace``) to ``path``."""
+    metadata = _metadata(fitted.layout, fitted.input_ndim, fitted.feature_names_in, fitted.classes)
+    payload = {
+        "format": FORMAT,
+        "gan": fitted.kind,
+        "n_categories": fitted.n_categories,
+        **_header(params, metadata, fitted.history),
+        "latent_dim": fitted.latent_dim,
+        "width": fitted.width,
+        **{role: module.state_dict() for role, module in fitted.networks.roles().items()},
+        "best_epoch": fitted.best_epoch,
+        "training": fitted.record,
+    }
+    if subspace is not None:
+        payload["subspace_basis"] = torch.from_numpy(subspace["subspace_basis_"])
+        payload["subspace"] = json.dumps(
+            {k: subspace[k] for k in ("subspace_scores_", "subspace_readout_")}
+        )
+    _write_atomically(payload, Path(path))
+
+
+def load(path) -> tuple[dict, FittedGAN, dict | None]:
+    """``(params, fitted, subspace attributes or None)`` of a file written by :func:`save`."""
     payload = _read(path, FORMAT)
-    estimator = cls(**_tuple_params(json.loads(payload["params"])))
     metadata = json.loads(payload["metadata"])
-    for name in METADATA:
-        value = metadata[name]
-        setattr(estimator, name, tuple(value) if isinstance(value, list) else value)
-    if metadata["feature_names_in_"] is not None:
-        estimator.feature_names_in_ = np.asarray(metadata["feature_names_in_"], dtype=object)
-    if metadata.get("classes_") is not None:
-        estimator.classes_ = np.asarray(metadata["classes_"])
-    layout = estimator._layout()
-    # The fitted networks decide, not the ``gan`` parameter (which may have been set since).
+    layout = ImageLayout(
+        metadata["n_features_in_"],
+        tuple(metadata["image_shape_"]),
+        tuple(metadata["data_range_"]),
+    )
     # Files written before the class-aware kinds name no kind: a BiGAN or a DCGAN.
-    gan = payload.get("gan", "bigan" if "encoder" in payload else "dcgan")
-    networks = build_gan(
-        gan,
+    kind = payload.get("gan", "bigan" if "encoder" in payload else "dcgan")
+    size = NetSize(
         layout.channels,
         layout.side,
         payload["width"],
         payload["latent_dim"],
         payload.get("n_categories", 0),
     )
-    for role, network in networks.items():
-        if network is not None:
-            network.load_state_dict(payload[role])
-            network.eval()
-    estimator.generator_ = networks["generator"]
-    estimator.discriminator_ = networks["discriminator"]
-    estimator.encoder_ = networks["encoder"]
-    estimator.history_ = History(json.loads(payload["history"]))
-    # Files from skgan 0.1.0 hold no training record: they load, but cannot warm-start.
-    estimator.best_epoch_ = payload.get("best_epoch", len(estimator.history_))
-    estimator._training_record = payload.get("training")
+    with isolated_rng():  # building draws initial weights; the file's replace them
+        networks = GANS[kind].build(size)
+    for role, network in networks.roles().items():
+        network.load_state_dict(payload[role])
+        network.eval()
+    history = History(json.loads(payload["history"]))
+    names, classes = metadata["feature_names_in_"], metadata.get("classes_")
+    fitted = FittedGAN(
+        kind=kind,
+        networks=networks,
+        layout=layout,
+        input_ndim=metadata["input_ndim_"],
+        feature_names_in=None if names is None else np.asarray(names, dtype=object),
+        classes=None if classes is None else np.asarray(classes),
+        history=history,
+        # Files from skgan 0.1.0 hold no training record: they load, but cannot warm-start.
+        best_epoch=payload.get("best_epoch", len(history)),
+        record=payload.get("training"),
+    )
+    subspace = None
     if "subspace_basis" in payload:
-        estimator.subspace_basis_ = payload["subspace_basis"].numpy()
-        for name, value in json.loads(payload["subspace"]).items():
-            setattr(estimator, name, value)
-    return estimator
+        subspace = {"subspace_basis_": payload["subspace_basis"].numpy()}
+        subspace.update(json.loads(payload["subspace"]))
+    return _tuple_params(json.loads(payload["params"])), fitted, subspace
+
+
+def _legacy_kind(networks: Networks) -> str:
+    """The kind of networks fitted by skgan 0.1.0, which did not store it."""
+    if networks.encoder is not None:
+        return "bigan"
+    if networks.generator.n_classes:
+        return "acgan"
+    return "catgan" if getattr(networks.discriminator, "n_categories", 0) else "dcgan"
+
+
+def legacy_state(state: dict) -> dict:
+    """A pickled estimator's ``__dict__`` of skgan 0.1.0 with its fit as one ``fitted_gan_``."""
+    if "generator_" not in state:
+        return state
+    state = dict(state)
+    networks = Networks(state.pop("generator_"), state.pop("discriminator_"), state.pop("encoder_"))
+    layout = ImageLayout(
+        state.pop("n_features_in_"), state.pop("image_shape_"), state.pop("data_range_")
+    )
+    state["fitted_gan_"] = FittedGAN(
+        kind=_legacy_kind(networks),
+        networks=networks,
+        layout=layout,
+        input_ndim=state.pop("input_ndim_"),
+        feature_names_in=state.pop("feature_names_in_", None),
+        classes=state.pop("classes_", None),
+        history=state.pop("history_"),
+        best_epoch=state.pop("best_epoch_"),
+        record=state.pop("_training_record", None),
+    )
+    return state
+
+
+# ----------------------------------------------------------------- checkpoints
+def fingerprint(data, labels: torch.Tensor | None = None) -> str:
+    """A digest of the training data, so a checkpoint resumes only on the same data.
+
+    An array is hashed whole. A torch Dataset (``DatasetSamples``) is hashed
+    by its length, its items' shape and dtype and ``FINGERPRINT_ITEMS``
+    evenly spaced items, so that checking costs no pass over it. The class
+    ``labels`` of a kind trained with them, when given, are hashed too.
+    """
+    header = f"{data.shape}{data.dtype}"
+    if isinstance(data, DatasetSamples):
+        header = f"Dataset{header}{data.item_shape}"
+        n = len(data)
+        data = data[np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ITEMS)).round().astype(int))]
+    digest = hashlib.blake2b(header.encode(), digest_size=16)
+    digest.update(np.ascontiguousarray(data).data)
+    if labels is not None:
+        digest.update(labels.numpy().tobytes())
+    return digest.hexdigest()
+
+
+class Checkpoint:
+    """The checkpoint of one fit in ``directory``: what it must match, and the file.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        Where ``checkpoint.skgan`` lives.
+    params : dict
+        The estimator's parameters.
+    defaults : dict
+        The parameters' defaults (a checkpoint written before a parameter
+        existed had its default).
+    images : Images
+        The validated training images (their layout must match).
+    classes : tuple of (ndarray, Tensor) or None
+        The class names and per-sample class indices of a kind trained with labels.
+    must_match : tuple of str
+        The parameters a resumed run must share.
+    """
+
+    def __init__(self, directory, params, defaults, images, classes, must_match):
+        self.directory = Path(directory)
+        self.params = params
+        self.defaults = defaults
+        names, indices = classes if classes is not None else (None, None)
+        self.metadata = _metadata(images.layout, images.ndim, images.feature_names, names)
+        self.fingerprint = fingerprint(images.data, indices)
+        self.must_match = must_match
+
+    @property
+    def path(self) -> Path:
+        return self.directory / CHECKPOINT_NAME
+
+    def __call__(self, history, record: dict) -> None:
+        """Write the training ``record`` of the running fit."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = {"format": CHECKPOINT_FORMAT, **_header(self.params, self.metadata, history)}
+        payload["fingerprint"] = self.fingerprint
+        payload["training"] = record
+        _write_atomically(payload, self.path)
+
+    def read(self) -> tuple[History, dict] | None:
+        """``(history, record)`` of the checkpoint, or None if there is none.
+
+        Raises ``ValueError`` when the checkpoint belongs to another run: other
+        values of the parameters named in ``must_match``, another image layout
+        or other training data.
+        """
+        if not self.path.exists():
+            return None
+        payload = _read(self.path, CHECKPOINT_FORMAT)
+        saved = _tuple_params({**json_params(self.defaults), **json.loads(payload["params"])})
+        current = _tuple_params(json_params(self.params))
+        differ = [name for name in self.must_match if saved.get(name) != current.get(name)]
+        metadata = json.loads(payload["metadata"])
+        differ += [name for name in METADATA if self.metadata[name] != metadata[name]]
+        if payload["fingerprint"] != self.fingerprint:
+            differ.append("training data")
+        if differ:
+            raise ValueError(
+                f"The checkpoint in {self.directory} belongs to another fit: its "
+                f"{', '.join(differ)} differ from this one's. Use another checkpoint_dir, "
+                f"or delete {self.path} to start over."
+            )
+        return History(json.loads(payload["history"])), payload["training"]

@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from ._taps import set_population_statistics
+from ._readout import set_population_statistics
 from ._trainer import unwrapped
 
 #: Training images each epoch is scored on (fewer if the training set is smaller).
@@ -85,8 +85,8 @@ class EpochScorer:
     def __call__(self, net) -> tuple[str, float]:
         # Score a copy, with population batchnorm statistics as transform uses,
         # so the training networks are untouched.
-        discriminator = copy.deepcopy(unwrapped(net.discriminator_))
-        set_population_statistics(discriminator, self.batches)
+        discriminator = copy.deepcopy(unwrapped(net.discriminator_)).eval()
+        set_population_statistics(discriminator.blocks, self.batches)
         features = self.features(discriminator)
         if self.y is None:
             return "rankme", rankme(features)

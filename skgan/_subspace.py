@@ -24,6 +24,7 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.utils import check_random_state
 
 #: ``subspace`` values that use a basis; ``None`` returns the features as they are.
 SUBSPACES = ("complement", "discriminative")
@@ -187,3 +188,34 @@ def project(features, basis, subspace: str):
     """
     along = (features @ basis) @ basis.T
     return features - along if subspace == "complement" else along
+
+
+def fit_subspace(
+    fitted, data, n_features: int, n_directions: int, random_state, read
+) -> tuple[np.ndarray, list[float]]:
+    """The real-vs-generated basis and scores of a discriminator read-out.
+
+    ``data`` holds the real rows; as many images are drawn from ``fitted``'s
+    generator. ``read(rows, out)`` writes the read-out's ``n_features``
+    features of ``rows`` into ``out``. See :func:`real_fake_subspace`.
+    """
+    n = len(data)
+    if n < 2:
+        raise ValueError(
+            f"Finding the real-vs-generated subspace needs at least 2 images (one is "
+            f"held out); got {n} sample{'s' if n != 1 else ''}."
+        )
+    rng = check_random_state(random_state)
+    n_held_out = max(1, round(HELD_OUT_FRACTION * n))
+    n_train = n - n_held_out
+    real = data[rng.permutation(n)]
+    fake = fitted.sample(n, random_state=rng).reshape(n, -1)
+    # Row blocks: real / generated for fitting, then real / generated held out.
+    blocks = [real[:n_train], fake[:n_train], real[n_train:], fake[n_train:]]
+    features = np.empty((2 * n, n_features), dtype=np.float32)
+    start = 0
+    for block in blocks:
+        stop = start + len(block)
+        read(block, features[start:stop])
+        start = stop
+    return real_fake_subspace(features, n_train, n_directions)

@@ -2,234 +2,28 @@
 
 :class:`GANTrainer` owns the generator (skorch's ``module``), the
 discriminator and one optimizer for each, and replaces skorch's single
-``train_step`` by an adversarial step chosen by ``objective``. Everything
-else (epochs, history, callbacks, progress bar, device handling, param
-routing with ``__``) is skorch's. A new GAN kind adds a step function to
-``OBJECTIVES``, never a second loop.
+``train_step`` by the step of its GAN kind's spec (``skgan.gans``).
+Everything else (epochs, history, callbacks, progress bar, device handling,
+param routing with ``__``) is skorch's. A new GAN kind brings its step in its
+spec, never a second loop.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from contextlib import contextmanager
 
 import torch
-import torch.nn.functional as F
 from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
 
-#: Per-batch values every objective reports (some add more); their epoch means land in history.
-STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
-#: Per-batch values some objectives add (BiGAN's cycle-consistency error).
-OPTIONAL_KEYS = ("reconstruction",)
+from .gans._spec import COLLAPSE_EPOCHS
 
 
 def autocast(device_type: str, dtype: torch.dtype | None):
     """``torch.autocast`` to ``dtype`` on ``device_type``; a no-op when ``dtype`` is None."""
     return torch.autocast(device_type, dtype=dtype, enabled=dtype is not None)
-
-
-def _real_fake_loss(bce, logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:
-    """BCE with label 1 for ``logit_real`` and 0 for ``logit_fake``."""
-    return bce(logit_real, torch.ones_like(logit_real)) + bce(
-        logit_fake, torch.zeros_like(logit_fake)
-    )
-
-
-@contextmanager
-def _frozen(module: torch.nn.Module):
-    """The module's weights get no gradient in the block (the other player's step)."""
-    module.requires_grad_(False)
-    try:
-        yield
-    finally:
-        module.requires_grad_(True)
-
-
-def _step_record(loss_d, loss_g, logit_real, logit_fake) -> dict[str, torch.Tensor]:
-    return {
-        "loss_d": loss_d.detach(),
-        "loss_g": loss_g.detach(),
-        "d_real": torch.sigmoid(logit_real.detach().float()).mean(),
-        "d_fake": torch.sigmoid(logit_fake.detach().float()).mean(),
-    }
-
-
-def _dcgan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict[str, torch.Tensor]:
-    """One alternating D / G update with the non-saturating BCE loss."""
-    generator, discriminator = net.module_, net.discriminator_
-    bce = net.criterion_
-    with net.autocast():
-        fake = generator(net.noise(len(real), real.device))
-        logit_real = discriminator(real)
-        logit_fake = discriminator(fake.detach())
-        loss_d = _real_fake_loss(bce, logit_real, logit_fake)
-    net.update((net.optimizer_d_, loss_d))
-
-    with _frozen(discriminator):
-        with net.autocast():
-            logit_gen = discriminator(fake)
-            loss_g = bce(logit_gen, torch.ones_like(logit_gen))
-        net.update((net.optimizer_, loss_g))
-    return _step_record(loss_d, loss_g, logit_real, logit_fake)
-
-
-def _bigan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict[str, torch.Tensor]:
-    """One simultaneous D / (G + E) update of BiGAN's objective.
-
-    D tells real pairs ``(x, E(x))`` (label 1) from generated pairs
-    ``(G(z), z)`` (label 0). G and E, in the one generator optimizer, are
-    trained to fool it with the labels swapped (the non-saturating form of
-    the BiGAN minimax game), which at the optimum makes E invert G. As in
-    the BiGAN authors' code, both players' gradients come from the same
-    forward pass, which saves D's second pair of forward passes.
-
-    With ``net.reconstruction_weight`` > 0, G and E also minimise that
-    weight times the mean squared error of ``G(E(x))`` against the real
-    batch: ALICE's explicit cycle-consistency term (Li et al., 2017), which
-    makes E invert G throughout training rather than only at the game's
-    optimum. Its batch means are recorded as ``reconstruction``.
-    """
-    generator, encoder, discriminator = net.module_, net.encoder_, net.discriminator_
-    bce = net.criterion_
-    with net.autocast():
-        z = net.noise(len(real), real.device)
-        code = encoder(real)
-        logit_real = discriminator(real, code)
-        if net.reconstruction_weight:
-            # One pass over both codes: G's batchnorm normalises E(x) as it
-            # does z, so the eval-mode running statistics fit G(E(x)) too.
-            fake, rebuilt = generator(torch.cat([z, code])).split(len(real))
-        else:
-            fake = generator(z)
-        logit_fake = discriminator(fake, z)
-        loss_d = _real_fake_loss(bce, logit_real, logit_fake)
-        loss_g = _real_fake_loss(bce, logit_fake, logit_real)
-        if net.reconstruction_weight:
-            reconstruction = F.mse_loss(rebuilt.float(), real.float())
-            loss_g = loss_g + net.reconstruction_weight * reconstruction
-    net.update((net.optimizer_d_, loss_d), (net.optimizer_, loss_g))
-    record = _step_record(loss_d, loss_g, logit_real, logit_fake)
-    if net.reconstruction_weight:
-        record["reconstruction"] = reconstruction.detach()
-    return record
-
-
-def _class_loss(logits: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy over the labelled samples (class ``-1`` is unlabelled); 0 if none is."""
-    labelled = classes >= 0
-    losses = F.cross_entropy(logits.float(), classes.clamp(min=0), reduction="none")
-    return (losses * labelled).sum() / labelled.sum().clamp(min=1)
-
-
-def _acgan_step(net: GANTrainer, real: torch.Tensor, labels: torch.Tensor) -> dict:
-    """One alternating D / G update of AC-GAN (Odena et al., 2017).
-
-    D's head gives a real/fake logit and class logits. D minimises the
-    real/fake BCE plus the cross-entropy of the classes of the labelled real
-    images (label ``-1`` marks an unlabelled one: semi-supervised training)
-    and of the generated images, whose classes are drawn uniformly. G
-    minimises the non-saturating BCE of its images plus their class
-    cross-entropy, so each image must look real and of its class.
-    """
-    generator, discriminator = net.module_, net.discriminator_
-    bce = net.criterion_
-    classes = net.classes(len(real), real.device)
-    with net.autocast():
-        fake = generator(net.noise(len(real), real.device), classes)
-        out_real = discriminator(real)
-        out_fake = discriminator(fake.detach())
-        category = discriminator.category_logits
-        loss_d = (
-            _real_fake_loss(bce, out_real[:, 0], out_fake[:, 0])
-            + _class_loss(category(out_real), labels)
-            + _class_loss(category(out_fake), classes)
-        )
-    net.update((net.optimizer_d_, loss_d))
-
-    with _frozen(discriminator):
-        with net.autocast():
-            out_gen = discriminator(fake)
-            logit_gen = out_gen[:, 0]
-            loss_g = bce(logit_gen, torch.ones_like(logit_gen)) + _class_loss(
-                category(out_gen), classes
-            )
-        net.update((net.optimizer_, loss_g))
-    return _step_record(loss_d, loss_g, out_real[:, 0], out_fake[:, 0])
-
-
-def _entropies(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(mean entropy of p(k | x), entropy of the batch marginal p(k))``, in nats."""
-    log_p = F.log_softmax(logits.float(), dim=1)
-    conditional = -(log_p.exp() * log_p).sum(1).mean()
-    log_marginal = torch.logsumexp(log_p, dim=0) - math.log(len(logits))
-    marginal = -(log_marginal.exp() * log_marginal).sum()
-    return conditional, marginal
-
-
-def _certainty(conditional: torch.Tensor, n_categories: int) -> torch.Tensor:
-    """``1 - H(p(k | x)) / log K``: 1 for a one-hot posterior, 0 for a uniform one."""
-    return 1 - conditional.detach() / math.log(n_categories)
-
-
-def _catgan_step(net: GANTrainer, real: torch.Tensor, labels=None) -> dict:
-    """One alternating D / G update of CatGAN's unsupervised objective (Springenberg, 2015).
-
-    D has ``K`` category logits and no real/fake output. It is trained to be
-    certain of each real image's category (low conditional entropy), to use
-    all categories equally over a batch of real images (high marginal
-    entropy), and to be uncertain on generated images (high conditional
-    entropy). G is trained to make D certain of its images' categories and
-    to spread them over all categories.
-
-    The history's ``d_real`` and ``d_fake`` are D's certainty on real and
-    generated images (:func:`_certainty`), the counterparts of the
-    real/fake probabilities of the other kinds: a collapsed CatGAN
-    discriminator is fully certain on real images and uniform on generated
-    ones.
-    """
-    generator, discriminator = net.module_, net.discriminator_
-    with net.autocast():
-        fake = generator(net.noise(len(real), real.device))
-        real_conditional, real_marginal = _entropies(discriminator(real))
-        fake_conditional, _ = _entropies(discriminator(fake.detach()))
-        loss_d = real_conditional - real_marginal - fake_conditional
-    net.update((net.optimizer_d_, loss_d))
-
-    with _frozen(discriminator):
-        with net.autocast():
-            gen_conditional, gen_marginal = _entropies(discriminator(fake))
-            loss_g = gen_conditional - gen_marginal
-        net.update((net.optimizer_, loss_g))
-    k = discriminator.n_categories
-    return {
-        "loss_d": loss_d.detach(),
-        "loss_g": loss_g.detach(),
-        "d_real": _certainty(real_conditional, k),
-        "d_fake": _certainty(fake_conditional, k),
-    }
-
-
-#: The adversarial step of each GAN kind: ``step(net, images, labels) -> STEP_KEYS values``.
-OBJECTIVES = {
-    "dcgan": _dcgan_step,
-    "bigan": _bigan_step,
-    "acgan": _acgan_step,
-    "catgan": _catgan_step,
-}
-
-
-#: A discriminator has collapsed when mean D(x) > 1 - COLLAPSE_MARGIN and mean
-#: D(G(z)) < COLLAPSE_MARGIN for COLLAPSE_EPOCHS epochs in a row: it then wins
-#: every round and the generator gets no useful gradient.
-COLLAPSE_MARGIN = 0.01
-COLLAPSE_EPOCHS = 3
-
-
-def _collapsed(row) -> bool:
-    return row["d_real"] > 1 - COLLAPSE_MARGIN and row["d_fake"] < COLLAPSE_MARGIN
 
 
 def unwrapped(module: torch.nn.Module) -> torch.nn.Module:
@@ -273,7 +67,8 @@ class EpochKeeper(Callback):
     snapshot is kept too), and handed to ``checkpoint`` when given.
 
     * Non-finite mean losses (diverged) restore the previous epoch's
-      snapshot; the ``COLLAPSE_EPOCHS``-th collapsed epoch in a row restores
+      snapshot; the ``COLLAPSE_EPOCHS``-th collapsed epoch in a row (by the
+      rule of the GAN kind's spec, ``GANSpec.collapsed``) restores
       the last epoch before the collapse. Either way the dropped epochs leave
       the history, a ``ConvergenceWarning`` says what happened, and training
       stops. The policy is to stop, not to retry: the restored networks are a
@@ -319,16 +114,15 @@ class EpochKeeper(Callback):
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
         epoch = row["epoch"]
-        bad = [key for key in STEP_KEYS if not math.isfinite(row[key])]
+        bad = [key for key in net.history_keys() if not math.isfinite(row[key])]
         if bad:
             self._stop(net, self.last_, f"diverged in epoch {epoch} ({', '.join(bad)} not finite)")
-        streak = self._collapse_streak(net.history)
+        streak = self._collapse_streak(net.history, net.spec)
         if streak >= COLLAPSE_EPOCHS:
             self._stop(
                 net,
                 self.healthy_,
-                f"collapsed: mean D(x) > {1 - COLLAPSE_MARGIN} and mean D(G(z)) < "
-                f"{COLLAPSE_MARGIN} in epochs {epoch - streak + 1} to {epoch}",
+                f"collapsed: {net.spec.collapse_rule()} in epochs {epoch - streak + 1} to {epoch}",
             )
         snapshot = {"epoch": epoch, "state": net.training_state()}
         self.last_ = snapshot
@@ -357,10 +151,10 @@ class EpochKeeper(Callback):
             net.load_training_state(self.best_["state"], networks_only=True)
 
     @staticmethod
-    def _collapse_streak(history) -> int:
+    def _collapse_streak(history, spec) -> int:
         streak = 0
         for row in reversed(history):
-            if not _collapsed(row):
+            if not spec.collapsed(row):
                 break
             streak += 1
         return streak
@@ -398,11 +192,10 @@ class GANTrainer(NeuralNet):
         generator's optimizer, ``optimizer``. ``encoder__*`` routes to it.
     latent_dim : int
         Length of the noise vector fed to the generator.
-    objective : str, default="dcgan"
-        Key into ``OBJECTIVES``: the adversarial step to run per batch.
-    reconstruction_weight : float, default=0.0
-        Weight of the BiGAN objective's cycle-consistency term (see
-        ``_bigan_step``); other objectives ignore it.
+    spec : skgan.gans.GANSpec
+        The GAN kind: its ``step`` runs per batch, its rules judge the epochs.
+    options : dict, default=None
+        The kind's own parameters (``spec.params``), read by its step.
     optimizer_d : type, default=torch.optim.Adam
         Discriminator optimizer; ``optimizer_d__*`` routes to it. Set
         ``optimizer_d__lr`` explicitly: skorch otherwise injects ``lr``.
@@ -427,9 +220,9 @@ class GANTrainer(NeuralNet):
         discriminator,
         *args,
         latent_dim,
+        spec,
         encoder=None,
-        objective="dcgan",
-        reconstruction_weight=0.0,
+        options=None,
         optimizer_d=torch.optim.Adam,
         autocast_dtype=None,
         accelerator=None,
@@ -438,8 +231,8 @@ class GANTrainer(NeuralNet):
         self.discriminator = discriminator
         self.encoder = encoder
         self.latent_dim = latent_dim
-        self.objective = objective
-        self.reconstruction_weight = reconstruction_weight
+        self.spec = spec
+        self.options = {} if options is None else options
         self.optimizer_d = optimizer_d
         self.autocast_dtype = autocast_dtype
         self.accelerator = accelerator
@@ -448,10 +241,12 @@ class GANTrainer(NeuralNet):
     def get_default_callbacks(self):
         callbacks = [("epoch_timer", EpochTimer()), ("epoch_keeper", EpochKeeper())]
         if self.verbose:
-            callbacks.append(
-                ("progress_bar", ProgressBar(postfix_keys=[*STEP_KEYS, *OPTIONAL_KEYS]))
-            )
+            callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(self.history_keys()))))
         return callbacks + [("print_log", PrintLog())]
+
+    def history_keys(self) -> tuple[str, ...]:
+        """The per-batch values the step records (their epoch means land in history)."""
+        return self.spec.history_keys(self.options)
 
     def initialize_module(self):
         super().initialize_module()
@@ -567,7 +362,7 @@ class GANTrainer(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
-        return OBJECTIVES[self.objective](self, *_images_and_labels(batch))
+        return self.spec.step(self, *_images_and_labels(batch))
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """Run the steps of one epoch and record the epoch means of the steps' values.

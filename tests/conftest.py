@@ -62,3 +62,35 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords:
             item.add_marker(skip)
+
+
+def make_trainer(gan="dcgan", **kwargs):
+    """A small GANTrainer of kind ``gan`` on 8 x 8 images in [0, 1] (flat rows of 64)."""
+    import torch
+
+    from skgan._images import ImageBatches, ImageLayout
+    from skgan._trainer import GANTrainer
+    from skgan.gans import GANS, NetSize
+
+    torch.manual_seed(0)
+    spec = GANS[gan]
+    networks = spec.build(NetSize(1, 8, 4, 3, n_categories=4))
+    options = {name: 0.0 if name == "reconstruction_weight" else 4 for name in spec.params}
+    params = dict(
+        latent_dim=3,
+        spec=spec,
+        encoder=networks.encoder,
+        options=options,
+        criterion=torch.nn.BCEWithLogitsLoss,
+        optimizer=torch.optim.Adam,
+        optimizer_d__lr=1e-3,
+        lr=1e-3,
+        max_epochs=2,
+        batch_size=10,
+        iterator_train=ImageBatches,
+        iterator_train__layout=ImageLayout(64, (1, 8, 8), (0.0, 1.0)),
+        iterator_train__shuffle=True,
+        train_split=None,
+        verbose=0,
+    )
+    return GANTrainer(networks.generator, networks.discriminator, **{**params, **kwargs})

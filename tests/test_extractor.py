@@ -12,8 +12,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-import skgan._extractor as extractor_module
 from skgan import GANFeatureExtractor
+from skgan._trainer import GANTrainer
+from skgan.gans import GANS
 
 
 def test_fit_transform_shape_dtype_and_fitted_attributes(digits, fitted):
@@ -231,14 +232,14 @@ def test_verbose_prints_a_table_and_quiet_prints_nothing(digits, capsys):
 
 def test_optimizers_use_the_configured_learning_rate_and_betas(digits, monkeypatch):
     seen = []
-    original = extractor_module.GANTrainer.initialize_optimizer
+    original = GANTrainer.initialize_optimizer
 
     def spy(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         seen.extend(opt.param_groups[0] for opt in (self.optimizer_, self.optimizer_d_))
         return result
 
-    monkeypatch.setattr(extractor_module.GANTrainer, "initialize_optimizer", spy)
+    monkeypatch.setattr(GANTrainer, "initialize_optimizer", spy)
     GANFeatureExtractor(**{**TINY, "lr": 1e-3, "betas": (0.3, 0.9)}).fit(digits[0])
     assert [g["lr"] for g in seen] == [1e-3, 1e-3]
     assert [tuple(g["betas"]) for g in seen] == [(0.3, 0.9), (0.3, 0.9)]
@@ -267,9 +268,7 @@ def test_compiled_training_matches_eager_and_keeps_plain_modules(digits):
 
 def _objective_that(monkeypatch, fail_at_call, failure):
     """Patch the DCGAN step so that its ``fail_at_call``-th call fails with ``failure``."""
-    import skgan._trainer as trainer_module
-
-    original = trainer_module.OBJECTIVES["dcgan"]
+    original = GANS["dcgan"].step
     calls = []
 
     def step(net, images, labels):
@@ -279,7 +278,7 @@ def _objective_that(monkeypatch, fail_at_call, failure):
             return failure(net, result)
         return result
 
-    monkeypatch.setitem(trainer_module.OBJECTIVES, "dcgan", step)
+    monkeypatch.setattr(GANS["dcgan"], "step", step)
 
 
 def test_ctrl_c_keeps_the_last_complete_epoch(digits, monkeypatch):
@@ -344,13 +343,13 @@ def test_warm_start_applies_a_new_learning_rate(digits, monkeypatch):
     X, _ = digits
     est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
     seen = []
-    original = extractor_module.GANTrainer.partial_fit
+    original = GANTrainer.partial_fit
 
     def spy(self, *args, **kwargs):
         seen.extend(opt.param_groups[0]["lr"] for opt in (self.optimizer_, self.optimizer_d_))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(extractor_module.GANTrainer, "partial_fit", spy)
+    monkeypatch.setattr(GANTrainer, "partial_fit", spy)
     est.set_params(lr=5e-5).fit(X)
     assert seen == [5e-5, 5e-5]
 

@@ -5,25 +5,26 @@ import torch
 from torch import nn
 
 from skgan._nets import (
-    GANS,
     Discriminator,
     Encoder,
     Generator,
     JointDiscriminator,
     SpectralLinear,
     block_channels,
-    build_bigan,
-    build_dcgan,
-    build_gan,
-    fitted_gan,
     n_blocks,
 )
+from skgan.gans import GANS, NetSize
+
+
+def build(gan, channels, side, width, latent_dim, n_categories=0):
+    return GANS[gan].build(NetSize(channels, side, width, latent_dim, n_categories))
 
 
 @pytest.mark.parametrize("side, blocks", [(8, 1), (16, 2), (32, 3), (64, 4)])
 def test_blocks_halve_the_side_down_to_four(side, blocks):
     assert n_blocks(side) == blocks
-    generator, discriminator = build_dcgan(channels=3, side=side, width=4, latent_dim=5)
+    networks = build("dcgan", channels=3, side=side, width=4, latent_dim=5)
+    generator, discriminator = networks.generator, networks.discriminator
     images = generator(torch.randn(2, 5))
     assert images.shape == (2, 3, side, side)
     assert discriminator(images).shape == (2,)
@@ -39,7 +40,7 @@ def test_mnist_discriminator_matches_radford_layout():
 
 
 def test_activations_are_not_in_place():
-    _, discriminator = build_dcgan(1, 32, 4, 3)
+    discriminator = build("dcgan", 1, 32, 4, 3).discriminator
     for module in discriminator.modules():
         if isinstance(module, nn.LeakyReLU):
             assert module.negative_slope == 0.2 and not module.inplace
@@ -53,7 +54,7 @@ def test_generator_output_is_tanh_bounded():
 
 def test_dcgan_init_draws_small_normal_weights():
     torch.manual_seed(0)
-    generator, discriminator = build_dcgan(1, 32, 64, 100)
+    discriminator = build("dcgan", 1, 32, 64, 100).discriminator
     weight = discriminator.blocks.d1.conv.weight
     assert abs(weight.mean().item()) < 1e-3
     assert weight.std().item() == pytest.approx(0.02, rel=0.05)
@@ -61,15 +62,15 @@ def test_dcgan_init_draws_small_normal_weights():
 
 
 def test_encoder_maps_images_to_codes_through_its_own_block_stack():
-    _, encoder, _ = build_bigan(channels=1, side=32, width=4, latent_dim=5)
+    encoder = build("bigan", channels=1, side=32, width=4, latent_dim=5).encoder
     assert isinstance(encoder, Encoder)
     assert [name for name, _ in encoder.blocks.named_children()] == ["e0", "e1", "e2"]
     assert encoder(torch.randn(3, 1, 32, 32)).shape == (3, 5)
 
 
 def test_joint_discriminator_x_path_is_the_dcgan_block_stack():
-    _, _, joint = build_bigan(channels=3, side=16, width=4, latent_dim=5)
-    _, plain = build_dcgan(channels=3, side=16, width=4, latent_dim=5)
+    joint = build("bigan", channels=3, side=16, width=4, latent_dim=5).discriminator
+    plain = build("dcgan", channels=3, side=16, width=4, latent_dim=5).discriminator
     assert isinstance(joint, JointDiscriminator)
     assert str(joint.blocks) == str(plain.blocks)
     x, z = torch.randn(2, 3, 16, 16), torch.randn(2, 5)
@@ -81,11 +82,12 @@ def test_joint_discriminator_x_path_is_the_dcgan_block_stack():
 
 
 def test_build_gan_gives_the_networks_of_each_kind():
-    dcgan = build_gan("dcgan", 1, 8, 4, 3)
-    bigan = build_gan("bigan", 1, 8, 4, 3)
-    assert dcgan["encoder"] is None and isinstance(dcgan["discriminator"], Discriminator)
-    assert isinstance(bigan["encoder"], Encoder)
-    assert isinstance(bigan["discriminator"], JointDiscriminator)
+    dcgan = build("dcgan", 1, 8, 4, 3)
+    bigan = build("bigan", 1, 8, 4, 3)
+    assert dcgan.encoder is None and isinstance(dcgan.discriminator, Discriminator)
+    assert isinstance(bigan.encoder, Encoder)
+    assert isinstance(bigan.discriminator, JointDiscriminator)
+    assert list(bigan.roles()) == ["generator", "discriminator", "encoder"]
     assert set(GANS) == {"dcgan", "bigan", "acgan", "catgan"}
 
 
@@ -93,20 +95,19 @@ def test_build_gan_gives_the_networks_of_each_kind():
     "gan, outputs, conditional", [("acgan", 1 + 6, 6), ("catgan", 6, 0), ("dcgan", 1, 0)]
 )
 def test_class_aware_kinds_change_only_the_heads(gan, outputs, conditional):
-    networks = build_gan(gan, 1, 16, 4, 3, n_categories=6)
-    generator, discriminator = networks["generator"], networks["discriminator"]
+    networks = build(gan, 1, 16, 4, 3, n_categories=6)
+    generator, discriminator = networks.generator, networks.discriminator
     assert generator.n_classes == conditional
     assert discriminator.head.out_channels == outputs
-    plain = build_gan("dcgan", 1, 16, 4, 3)["discriminator"]
+    plain = build("dcgan", 1, 16, 4, 3).discriminator
     assert [p.shape for p in discriminator.blocks.parameters()] == [
         p.shape for p in plain.blocks.parameters()
     ]
-    assert fitted_gan(networks) == (gan, 6 if gan != "dcgan" else 0)
 
 
 def test_acgan_heads_split_real_fake_and_class_logits():
-    networks = build_gan("acgan", 1, 8, 4, 3, n_categories=5)
-    generator, discriminator = networks["generator"], networks["discriminator"]
+    networks = build("acgan", 1, 8, 4, 3, n_categories=5)
+    generator, discriminator = networks.generator, networks.discriminator
     z = torch.randn(4, 3)
     images = generator(z, torch.tensor([0, 1, 2, 4]))
     assert images.shape == (4, 1, 8, 8)
@@ -120,7 +121,7 @@ def test_acgan_heads_split_real_fake_and_class_logits():
 
 
 def test_catgan_discriminator_has_only_category_logits():
-    discriminator = build_gan("catgan", 1, 8, 4, 3, n_categories=5)["discriminator"]
+    discriminator = build("catgan", 1, 8, 4, 3, n_categories=5).discriminator
     logits = discriminator(torch.randn(2, 1, 8, 8))
     assert logits.shape == (2, 5)
     assert torch.equal(discriminator.category_logits(logits), logits)

@@ -3,19 +3,30 @@ import pytest
 import torch
 
 from skgan._images import ImageBatches, ImageLayout
-from skgan._nets import build_dcgan
-from skgan._taps import (
-    discriminator_features,
+from skgan._readout import (
+    block_taps,
     feature_names,
+    pooled_taps,
     set_population_statistics,
-    tap_layout,
 )
+from skgan.gans import GANS, NetSize
+
+
+def discriminator_features(discriminator, x, layers, tap, pool_size, pooling):
+    """Radford's read-out of skgan's discriminator for 16 x 16 images."""
+    taps = block_taps(discriminator.blocks, 16, layers, tap, pool_size)
+    return pooled_taps(discriminator.blocks, x, taps, pooling)
+
+
+def tap_layout(discriminator, side, layers, pool_size):
+    taps = block_taps(discriminator.blocks, side, layers, "activation", pool_size)
+    return [(t.label, t.channels, t.grid) for t in taps]
 
 
 @pytest.fixture
 def network_and_data():
     torch.manual_seed(0)
-    _, discriminator = build_dcgan(channels=1, side=16, width=4, latent_dim=2)
+    discriminator = GANS["dcgan"].build(NetSize(1, 16, 4, 2)).discriminator
     data = torch.rand(50, 144)
     layout = ImageLayout(144, (1, 12, 12), (0.0, 1.0))
     return discriminator, data, layout
@@ -79,7 +90,7 @@ def test_layout_and_names_count_every_feature(network_and_data):
     layers = tap_layout(discriminator, side=16, layers=[0, 1], pool_size=4)
     assert layers == [("d0", 4, 4), ("d1", 8, 4)]
     assert tap_layout(discriminator, 16, [0, 1], pool_size=8) == [("d0", 4, 8), ("d1", 8, 4)]
-    names = feature_names(layers, "conv")
+    names = feature_names(block_taps(discriminator.blocks, 16, [0, 1], "conv", 4), "conv")
     assert len(names) == (4 + 8) * 16
     assert names[0] == "d0_conv_c000_r0_c0" and names[-1] == "d1_conv_c007_r3_c3"
     with torch.no_grad():

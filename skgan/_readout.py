@@ -1,0 +1,422 @@
+"""What ``transform`` returns: one read-out object per ``features`` value, and the taps.
+
+A read-out says which GAN kinds it supports (by their capabilities, never by
+name), its feature names, whether its features are latent codes (which
+``inverse_transform`` decodes) and whether it needs gradients; it turns fitted
+networks into a batch function ``x -> features``, and :func:`read_features`
+runs that function over the images, batch by batch.
+
+Discriminator features follow Radford et al.: each tapped block's map (conv
+output, batchnorm output or activation) is pooled to a non-overlapping
+``pool_size x pool_size`` grid (the whole map when it is smaller), flattened
+channel-major and concatenated over blocks. The tap mechanism addresses the
+tensors by module name (``d2.act``), captured by forward hooks, so it reads
+any network whose modules it is told, not only skgan's block stacks.
+Batchnorm layers use *population* statistics of the training set, set by
+:func:`set_population_statistics`, so a sample's features never depend on the
+batch it is transformed in.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._device import fast_kernels, on_device
+from ._images import ImageBatches, isolated_rng
+from ._inversion import invert
+from ._trainer import autocast
+
+TAPS = ("conv", "batchnorm", "activation")
+#: What ``encoder_layer`` may read: the code ``E(x)`` or the layer before it.
+ENCODER_LAYERS = ("latent", "penultimate")
+POOLINGS = {"max": F.adaptive_max_pool2d, "avg": F.adaptive_avg_pool2d}
+#: The read-out parameters that decide which discriminator features a basis belongs to.
+TAP_PARAMS = ("layers", "tap", "pool_size", "pooling")
+
+
+# -------------------------------------------------------------------- the taps
+@dataclass(frozen=True)
+class Tap:
+    """One tapped tensor: the output of module ``module`` of the tapped network.
+
+    ``label`` prefixes its feature names; ``channels`` and ``grid`` (the side
+    of its pooling grid) give their number, ``channels * grid**2``.
+    """
+
+    label: str
+    module: str
+    channels: int
+    grid: int
+
+
+def block_taps(blocks: nn.Sequential, side: int, indices: Sequence[int], tap: str, pool_size: int):
+    """The :class:`Tap` of ``tap`` in each of skgan's blocks ``indices`` (``d0, d1, ...``).
+
+    ``blocks`` is a discriminator's or encoder's block stack for ``side x
+    side`` images; block ``i`` has a ``conv``, from the second block on a
+    ``bn``, and an ``act``. ``"batchnorm"`` is the conv output where a block
+    has no batchnorm.
+    """
+    names = [name for name, _ in blocks.named_children()]
+    taps = []
+    for index in indices:
+        block = blocks[index]
+        part = {"conv": "conv", "batchnorm": "bn" if hasattr(block, "bn") else "conv"}
+        module = f"{names[index]}.{part.get(tap, 'act')}"
+        grid = min(pool_size, side // 2 ** (index + 1))
+        taps.append(Tap(names[index], module, block.conv.out_channels, grid))
+    return taps
+
+
+class _Enough(Exception):
+    """Raised by the last tap's hook: the rest of the forward pass is not needed."""
+
+
+def pooled_taps(network: nn.Module, x: torch.Tensor, taps: Sequence[Tap], pooling: str):
+    """The ``taps`` of ``network(x)``, each pooled to its grid and flattened, concatenated.
+
+    Each tensor is pooled inside its module's forward hook, so a later
+    in-place operation cannot change it, and the forward pass stops once
+    every tap is read.
+    """
+    pool = POOLINGS[pooling]
+    modules = dict(network.named_modules())
+    pooled: dict[int, torch.Tensor] = {}
+    handles = []
+
+    def hook(indices, module, inputs, output):
+        for i in indices:
+            pooled[i] = pool(output, taps[i].grid).flatten(1)
+        if len(pooled) == len(taps):
+            raise _Enough
+
+    by_module: dict[str, list[int]] = {}
+    for i, tap in enumerate(taps):
+        by_module.setdefault(tap.module, []).append(i)
+    try:
+        for name, indices in by_module.items():
+            handles.append(modules[name].register_forward_hook(partial(hook, indices)))
+        try:
+            network(x)
+        except _Enough:
+            pass
+    finally:
+        for handle in handles:
+            handle.remove()
+    return torch.cat([pooled[i] for i in range(len(taps))], dim=1)
+
+
+class _Statistics:
+    """Sums of a batchnorm layer's inputs, channel by channel, in float64."""
+
+    def __init__(self):
+        self.total = self.total_sq = None
+        self.count = 0
+
+    def __call__(self, module, inputs):
+        h = inputs[0].double()
+        batch_sum, batch_sq = h.sum(dim=(0, 2, 3)), (h * h).sum(dim=(0, 2, 3))
+        self.total = batch_sum if self.total is None else self.total + batch_sum
+        self.total_sq = batch_sq if self.total_sq is None else self.total_sq + batch_sq
+        self.count += h.numel() // h.shape[1]
+        raise _Enough
+
+    def store(self, bn: nn.BatchNorm2d) -> None:
+        mean = self.total / self.count
+        bn.running_mean.copy_(mean)
+        bn.running_var.copy_((self.total_sq / self.count - mean * mean).clamp_min(0))
+
+
+@torch.no_grad()
+def set_population_statistics(network: nn.Module, batches: Iterable) -> None:
+    """Replace each batchnorm's running stats by exact statistics over ``batches``.
+
+    Layers are done in order, one pass each, each pass stopping at its layer,
+    so a layer's statistics are taken on inputs normalised by the population
+    statistics of the layers before it. ``batches`` must be re-iterable.
+    """
+    network.eval()
+    for bn in [m for m in network.modules() if isinstance(m, nn.BatchNorm2d)]:
+        statistics = _Statistics()
+        handle = bn.register_forward_pre_hook(statistics)
+        try:
+            for x in batches:
+                try:
+                    network(x)
+                except _Enough:
+                    pass
+        finally:
+            handle.remove()
+        statistics.store(bn)
+
+
+def n_features(taps: Sequence[Tap]) -> int:
+    """Number of features the ``taps`` give."""
+    return sum(t.channels * t.grid * t.grid for t in taps)
+
+
+def feature_names(taps: Sequence[Tap], tap: str) -> np.ndarray:
+    """Names like ``d2_activation_c017_r1_c3``: block, tap, channel, grid row, column."""
+    names = [
+        f"{t.label}_{tap}_c{c:03d}_r{r}_c{col}"
+        for t in taps
+        for c in range(t.channels)
+        for r in range(t.grid)
+        for col in range(t.grid)
+    ]
+    return np.asarray(names, dtype=object)
+
+
+def _indexed_names(prefix: str, n: int) -> np.ndarray:
+    return np.asarray([f"{prefix}{i:03d}" for i in range(n)], dtype=object)
+
+
+# ---------------------------------------------------------------- the read-outs
+@dataclass(frozen=True)
+class ReadoutSettings:
+    """The validated read-out parameters of an extractor (``layers`` as block indices)."""
+
+    features: str
+    layers: tuple[int, ...]
+    tap: str
+    pool_size: int
+    pooling: str
+    encoder_layer: str
+    inversion_steps: int
+    inversion_lr: float
+
+    def taps(self) -> dict:
+        """The discriminator read-out a real-vs-generated basis belongs to."""
+        return {
+            "layers": list(self.layers),
+            "tap": self.tap,
+            "pool_size": int(self.pool_size),
+            "pooling": self.pooling,
+        }
+
+
+def resolve_layers(layers, count: int) -> tuple[int, ...]:
+    """``layers`` (``"all"`` or indices, negative from the end) as block indices."""
+    if isinstance(layers, str):
+        return tuple(range(count))
+    message = (
+        f"layers must be 'all' or a non-empty sequence of distinct block "
+        f"indices in [-{count}, {count - 1}]; got {layers!r}."
+    )
+    if not isinstance(layers, Sequence) or not all(
+        isinstance(i, numbers.Integral) and -count <= i < count for i in layers
+    ):
+        raise ValueError(message)
+    indices = tuple(int(i) % count for i in layers)
+    if not indices or len(set(indices)) != len(indices):
+        raise ValueError(message)
+    return indices
+
+
+class Readout:
+    """One ``features`` value: what it needs of a GAN kind and how it reads features.
+
+    Attributes
+    ----------
+    name : str
+        The ``features`` value.
+    needs : str
+        What a GAN kind must have for it, in words (for the error).
+    grad : bool
+        Whether its batch function takes gradients (inference mode forbids it).
+    """
+
+    name = ""
+    needs = ""
+    grad = False
+
+    def supports(self, spec) -> bool:
+        """Whether networks of the kind ``spec`` have what this read-out reads."""
+        return True
+
+    def latent(self, settings: ReadoutSettings) -> bool:
+        """Whether the features are latent codes ``z`` (``inverse_transform`` decodes them)."""
+        return False
+
+    def names(self, fitted, settings: ReadoutSettings) -> np.ndarray:
+        """One name per feature column."""
+        raise NotImplementedError
+
+    def extractor(self, fitted, settings: ReadoutSettings, device) -> Callable:
+        """``x -> features``: model-ready images to features, with networks on ``device``."""
+        raise NotImplementedError
+
+
+class DiscriminatorTaps(Readout):
+    """Radford et al.'s pooled taps of the discriminator's block stack."""
+
+    name = "discriminator"
+
+    @staticmethod
+    def taps(discriminator, side: int, settings: ReadoutSettings) -> list[Tap]:
+        """The taps of ``discriminator`` (for ``side x side`` images) that ``settings`` pick."""
+        return block_taps(
+            discriminator.blocks, side, settings.layers, settings.tap, settings.pool_size
+        )
+
+    def names(self, fitted, settings):
+        taps = self.taps(fitted.networks.discriminator, fitted.layout.side, settings)
+        return feature_names(taps, settings.tap)
+
+    def extractor(self, fitted, settings, device):
+        discriminator = on_device(fitted.networks.discriminator, device)
+        return self.reader(discriminator, fitted.layout.side, settings)
+
+    def reader(self, discriminator, side: int, settings: ReadoutSettings) -> Callable:
+        """The batch function over a given ``discriminator`` (the epoch scorer's copies too)."""
+        taps = self.taps(discriminator, side, settings)
+        return partial(pooled_taps, discriminator.blocks, taps=taps, pooling=settings.pooling)
+
+
+class EncoderCode(Readout):
+    """A BiGAN encoder's code ``E(x)``, or its penultimate layer taken whole."""
+
+    name = "encoder"
+    needs = "a GAN with an encoder (features='inversion' works without one)"
+
+    def supports(self, spec):
+        return spec.has_encoder
+
+    def latent(self, settings):
+        return settings.encoder_layer == "latent"
+
+    @staticmethod
+    def _penultimate(fitted) -> list[Tap]:
+        blocks = fitted.networks.encoder.blocks
+        return block_taps(blocks, fitted.layout.side, [len(blocks) - 1], "activation", 4)
+
+    def names(self, fitted, settings):
+        if self.latent(settings):
+            return _indexed_names("z", fitted.latent_dim)
+        return feature_names(self._penultimate(fitted), "activation")
+
+    def extractor(self, fitted, settings, device):
+        encoder = on_device(fitted.networks.encoder, device)
+        if self.latent(settings):
+            return encoder
+        taps = self._penultimate(fitted)
+        return partial(pooled_taps, encoder.blocks, taps=taps, pooling="max")
+
+
+class Inversion(Readout):
+    """Per image the code ``z* = argmin_z ||G(z) - x||^2``, from ``E(x)`` or from 0."""
+
+    name = "inversion"
+    needs = "an unconditional generator (a conditional one draws images of given classes)"
+    grad = True
+
+    def supports(self, spec):
+        return not spec.conditional
+
+    def latent(self, settings):
+        return True
+
+    def names(self, fitted, settings):
+        return _indexed_names("z", fitted.latent_dim)
+
+    def extractor(self, fitted, settings, device):
+        generator = on_device(fitted.networks.generator, device)
+        encoder = fitted.networks.encoder
+        encoder = None if encoder is None else on_device(encoder, device)
+        steps, lr = settings.inversion_steps, settings.inversion_lr
+
+        def inversion(x: torch.Tensor) -> torch.Tensor:
+            start = x.new_zeros(len(x), generator.latent_dim) if encoder is None else encoder(x)
+            return invert(generator, x, start, steps, lr)
+
+        return inversion
+
+
+class Categories(Readout):
+    """The discriminator's posterior over its categories, ``softmax`` of their logits."""
+
+    name = "categories"
+    needs = "a discriminator with category outputs"
+
+    def supports(self, spec):
+        return spec.has_categories
+
+    def names(self, fitted, settings):
+        return _indexed_names("category", fitted.networks.discriminator.n_categories)
+
+    def extractor(self, fitted, settings, device):
+        discriminator = on_device(fitted.networks.discriminator, device)
+
+        def categories(x: torch.Tensor) -> torch.Tensor:
+            logits = discriminator.category_logits(discriminator(x))
+            return torch.softmax(logits.float(), dim=1)
+
+        return categories
+
+
+#: ``features`` value -> its read-out.
+READOUTS: dict[str, Readout] = {
+    r.name: r for r in (DiscriminatorTaps(), EncoderCode(), Inversion(), Categories())
+}
+
+
+def check_support(readout: Readout, spec, kinds: dict) -> None:
+    """Raise the ValueError that names the kinds ``readout`` needs, if ``spec`` is not one."""
+    if readout.supports(spec):
+        return
+    supported = " or ".join(f"gan={name!r}" for name, s in kinds.items() if readout.supports(s))
+    raise ValueError(
+        f"features={readout.name!r} needs {readout.needs}: use {supported}; got gan={spec.name!r}."
+    )
+
+
+def read_features(
+    extract: Callable,
+    n_features: int,
+    data,
+    layout,
+    *,
+    batch_size: int,
+    device: torch.device,
+    autocast_dtype=None,
+    out: np.ndarray | None = None,
+    post: Callable | None = None,
+    grad: bool = False,
+) -> np.ndarray:
+    """``extract``-ed features of ``data``, batch by batch, into ``out`` (new if None).
+
+    ``post`` maps each batch's float32 features on the device (the subspace
+    projection does). ``grad`` lets ``extract`` take gradients (inversion
+    does, w.r.t. the codes), which inference mode forbids.
+    """
+    batches = ImageBatches(data, layout, batch_size, device=device)
+    shape = (len(data), n_features)
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif not (isinstance(out, np.ndarray) and out.shape == shape and out.dtype == np.float32):
+        raise ValueError(
+            f"out must be a float32 ndarray (or memmap) of shape {shape}; got "
+            f"{type(out).__name__} of shape {getattr(out, 'shape', None)} and dtype "
+            f"{getattr(out, 'dtype', None)}."
+        )
+    start = 0
+    no_grad = torch.no_grad() if grad else torch.inference_mode()
+    # A Dataset's random transforms, if any, draw from a seeded generator of
+    # their own here, so features are deterministic and the caller's RNG is left alone.
+    with isolated_rng(), no_grad, fast_kernels(device), autocast(device.type, autocast_dtype):
+        for x in batches:
+            features = extract(x).float()
+            if post is not None:
+                # Batch by batch, so no second full-size array is made.
+                features = post(features)
+            out[start : start + len(features)] = features.cpu().numpy()
+            start += len(features)
+    return out
