@@ -234,6 +234,11 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    fitted_gan_ : skgan._fitted.FittedGAN
+        Everything ``fit`` produced, in one object; the attributes below are
+        read-only views of it.
+    gan_ : str
+        The GAN kind of the fitted networks (``gan`` may have been set since).
     generator_ : torch.nn.Module
         Trained generator, on CPU, in eval mode.
     discriminator_ : torch.nn.Module
@@ -567,7 +572,6 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             random_state=self.random_state,
             select_epoch=self.select_epoch,
             transform_batch_size=self.transform_batch_size,
-            n_categories=self.n_categories,
             options={name: getattr(self, name) for name in spec.params},
             scoring=readout,
         )

@@ -30,7 +30,7 @@ def check_labels(y, n_samples: int, spec, select_epoch: str) -> np.ndarray | Non
     if y is None and spec.uses_labels:
         raise ValueError(
             f"GANFeatureExtractor with gan={spec.name!r} requires y to be passed, but the "
-            f"target y is None: it trains with class labels; call fit(X, y), with "
+            f"target y is None: {spec.title} trains with class labels; call fit(X, y), with "
             f"y = -1 for unlabelled samples."
         )
     if y is None or (not spec.uses_labels and select_epoch != "best"):

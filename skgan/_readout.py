@@ -230,12 +230,15 @@ class Readout:
         The ``features`` value.
     needs : str
         What a GAN kind must have for it, in words (for the error).
+    hint : str
+        What to use instead, appended to that error.
     grad : bool
         Whether its batch function takes gradients (inference mode forbids it).
     """
 
     name = ""
     needs = ""
+    hint = ""
     grad = False
 
     def supports(self, spec) -> bool:
@@ -285,7 +288,8 @@ class EncoderCode(Readout):
     """A BiGAN encoder's code ``E(x)``, or its penultimate layer taken whole."""
 
     name = "encoder"
-    needs = "a GAN with an encoder (features='inversion' works without one)"
+    needs = "a GAN with an encoder"
+    hint = " features='inversion' works without one."
 
     def supports(self, spec):
         return spec.has_encoder
@@ -315,7 +319,8 @@ class Inversion(Readout):
     """Per image the code ``z* = argmin_z ||G(z) - x||^2``, from ``E(x)`` or from 0."""
 
     name = "inversion"
-    needs = "an unconditional generator (a conditional one draws images of given classes)"
+    needs = "an unconditional generator"
+    hint = " A conditional one draws images of given classes: use features='discriminator'."
     grad = True
 
     def supports(self, spec):
@@ -374,7 +379,8 @@ def check_support(readout: Readout, spec, kinds: dict) -> None:
         return
     supported = " or ".join(f"gan={name!r}" for name, s in kinds.items() if readout.supports(s))
     raise ValueError(
-        f"features={readout.name!r} needs {readout.needs}: use {supported}; got gan={spec.name!r}."
+        f"features={readout.name!r} needs {readout.needs}: use {supported}; got "
+        f"gan={spec.name!r}.{readout.hint}"
     )
 
 

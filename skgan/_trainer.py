@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PrintLog, ProgressBar
 
+from ._nets import Networks
 from .gans._spec import COLLAPSE_EPOCHS
 
 
@@ -271,6 +272,11 @@ class GANTrainer(NeuralNet):
             args, kwargs = self.get_params_for_optimizer(name, named_parameters)
             setattr(self, name + "_", getattr(self, name)(*args, **kwargs))
         return self
+
+    def trained_networks(self) -> Networks:
+        """The networks as trained (behind any ``torch.compile`` wrapper)."""
+        encoder = self.encoder_ if self.encoder is not None else None
+        return Networks(self.module_, self.discriminator_, encoder).map(unwrapped)
 
     def _networks(self) -> list[str]:
         """Attribute names of the trained networks."""

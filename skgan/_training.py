@@ -30,7 +30,7 @@ from ._readout import (
     set_population_statistics,
 )
 from ._selection import EpochScorer, subsample
-from ._trainer import GANTrainer, rank_and_size, unwrapped
+from ._trainer import GANTrainer, rank_and_size
 from .gans import GANSpec, NetSize
 
 
@@ -57,7 +57,6 @@ class TrainingSettings:
     random_state: object
     select_epoch: str
     transform_batch_size: int
-    n_categories: int
     options: dict
     scoring: ReadoutSettings | None = None
 
@@ -120,9 +119,8 @@ def fit_gan(
         class index (``-1``: unlabelled).
     labels : ndarray or None
         Labels that score epochs with ``select_epoch="best"``.
-    start : Start or callable, optional
-        Where to start from; a callable ``start() -> Start or None`` is
-        called once the trainer exists (it reads a checkpoint).
+    start : Start, optional
+        The fit or checkpoint to continue from.
     checkpoint : callable, optional
         ``checkpoint(history, record)``, called after every epoch (on the
         main process only).
@@ -132,42 +130,27 @@ def fit_gan(
     FittedGAN
     """
     names, class_index = classes if classes is not None else (None, None)
-    acc = accelerator() if settings.distributed else None
-    device = resolve_device(settings.device) if acc is None else acc.device
-    seed = int(check_random_state(settings.random_state).randint(np.iinfo(np.int32).max))
-    if acc is not None:
-        seed = _shared(seed)  # identical initial weights and data order everywhere
+    acc, device, seed = _placement(settings)
     layout = images.layout
-    n_categories = spec.n_categories({"n_categories": settings.n_categories}, names)
+    n_categories = spec.n_categories(settings.options, names)
     size = NetSize(layout.channels, layout.side, settings.width, settings.latent_dim, n_categories)
     main = acc is None or acc.is_main_process
     with seeded(seed, device), fast_kernels(device):
-        networks = spec.build(size)
         keeper_params = {
             "score": _epoch_scorer(images, labels, spec, settings, device, seed),
             "checkpoint": None if checkpoint is None or not main else _writer(checkpoint),
         }
-        trainer = _trainer(networks, spec, settings, layout, device, keeper_params, acc)
+        trainer = _trainer(spec.build(size), spec, settings, layout, device, keeper_params, acc)
         trainer.set_params(iterator_train__labels=class_index).initialize()
         keeper = dict(trainer.callbacks_)["epoch_keeper"]
-        n_epochs = settings.n_epochs
-        start = start() if callable(start) else start
-        if start is not None:
-            trainer.history = History(copy.deepcopy(list(start.history)))
-            keeper.resume(trainer, start.record)
-            if not start.more:
-                n_epochs = max(0, settings.n_epochs - len(start.history))
+        n_epochs = _resume(trainer, keeper, start, settings.n_epochs)
         # A memmap stays on disk and a Dataset is read by its DataLoader
         # (batches are read as needed); other data is copied to the device
         # once, as compact as it came.
         samples = images.data if images.lazy else as_tensor(images.data, device)
         trainer.partial_fit(samples, epochs=n_epochs)
+        trained = trainer.trained_networks()
         batches = ImageBatches(samples, layout, settings.transform_batch_size, device=device)
-        trained = Networks(
-            trainer.module_,
-            trainer.discriminator_,
-            None if networks.encoder is None else trainer.encoder_,
-        ).map(unwrapped)
         population_statistics(trained, batches)
     best = keeper.best_ if settings.select_epoch == "best" else None
     return FittedGAN(
@@ -181,6 +164,25 @@ def fit_gan(
         best_epoch=keeper.last_["epoch"] if best is None else best["epoch"],
         record=keeper.record(),
     )
+
+
+def _placement(settings: TrainingSettings) -> tuple:
+    """``(accelerator or None, device, seed)``: the same seed on every process."""
+    acc = accelerator() if settings.distributed else None
+    device = resolve_device(settings.device) if acc is None else acc.device
+    seed = int(check_random_state(settings.random_state).randint(np.iinfo(np.int32).max))
+    if acc is not None:
+        seed = _shared(seed)  # identical initial weights and data order everywhere
+    return acc, device, seed
+
+
+def _resume(trainer, keeper, start: Start | None, n_epochs: int) -> int:
+    """Load ``start`` into the initialised trainer; return the epochs left to train."""
+    if start is None:
+        return n_epochs
+    trainer.history = History(copy.deepcopy(list(start.history)))
+    keeper.resume(trainer, start.record)
+    return n_epochs if start.more else max(0, n_epochs - len(start.history))
 
 
 def population_statistics(networks: Networks, batches) -> None:

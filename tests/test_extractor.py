@@ -7,6 +7,7 @@ import torch
 from conftest import TINY
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -733,3 +734,78 @@ def test_catgan_warm_start_refuses_other_category_counts(digits, fitted_catgan):
     est = pickle.loads(pickle.dumps(fitted_catgan))
     with pytest.raises(ValueError, match="n_categories"):
         est.set_params(warm_start=True, n_categories=5).fit(digits[0])
+
+
+# ------------------------------------------- a failed fit changes nothing
+SIXTEEN = np.random.default_rng(0).integers(0, 17, size=(40, 16, 16)).astype(np.float64)
+ONE_CLASS = np.zeros(len(SIXTEEN))
+#: (name, parameters, X, y): fits that fail after X itself passed validation.
+FAILING_FITS = [
+    ("encoder features without an encoder", {"features": "encoder"}, SIXTEEN, None),
+    ("layers beyond the 16 x 16 stack", {"layers": [5]}, SIXTEEN, None),
+    ("select_epoch='best' with one class", {"select_epoch": "best"}, SIXTEEN, ONE_CLASS),
+    ("gan='acgan' without y", {"gan": "acgan"}, SIXTEEN, None),
+    ("reconstruction_weight without an encoder", {"reconstruction_weight": 1.0}, SIXTEEN, None),
+    ("categories without categories", {"features": "categories"}, SIXTEEN, None),
+    ("NaN in X", {}, np.full((5, 64), np.nan), None),
+]
+
+
+@pytest.mark.parametrize("name, params, X, y", FAILING_FITS, ids=[c[0] for c in FAILING_FITS])
+def test_a_failed_fit_leaves_a_fresh_extractor_unfitted(name, params, X, y):
+    est = GANFeatureExtractor(**{**TINY, **params})
+    with pytest.raises((ValueError, TypeError)):
+        est.fit(X, y)
+    assert not [k for k in vars(est) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        est.transform(X)
+
+
+@pytest.mark.parametrize("name, params, X, y", FAILING_FITS, ids=[c[0] for c in FAILING_FITS])
+def test_a_failed_refit_leaves_a_fitted_extractor_unchanged(name, params, X, y, digits):
+    est = GANFeatureExtractor(**TINY).fit(digits[0])
+    before, state = est.transform(digits[0]), dict(vars(est))
+    with pytest.raises((ValueError, TypeError)):
+        est.set_params(**params).fit(X, y)
+    est.set_params(**{k: GANFeatureExtractor(**TINY).get_params()[k] for k in params})
+    assert vars(est).keys() == state.keys()
+    assert all(vars(est)[k] is v for k, v in state.items() if k.endswith("_"))
+    assert est.image_shape_ == (1, 8, 8)
+    np.testing.assert_array_equal(est.transform(digits[0]), before)
+
+
+def test_a_fit_that_fails_in_training_leaves_the_extractor_unchanged(digits, monkeypatch):
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
+    before, fitted = est.transform(X), est.fitted_gan_
+
+    def power_cut(net, images, labels):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(GANS["dcgan"], "step", power_cut)
+    with pytest.raises(RuntimeError, match="power cut"):
+        est.fit(X)
+    assert est.fitted_gan_ is fitted and len(est.history_) == 1
+    np.testing.assert_array_equal(est.transform(X), before)
+
+
+def test_a_failed_warm_start_and_a_foreign_checkpoint_change_nothing(digits, tmp_path):
+    X, _ = digits
+    GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path, "lr": 1e-3}).fit(X)
+    est = GANFeatureExtractor(**TINY).fit(X)
+    before, fitted = est.transform(X), est.fitted_gan_
+    with pytest.raises(ValueError, match="its lr differ"):
+        est.set_params(checkpoint_dir=tmp_path).fit(X)
+    with pytest.raises(ValueError, match="continue the fitted networks"):
+        est.set_params(checkpoint_dir=None, warm_start=True, width=16).fit(X)
+    assert est.fitted_gan_ is fitted
+    np.testing.assert_array_equal(est.set_params(width=8).transform(X), before)
+
+
+def test_fitted_attributes_come_from_the_fitted_gan_and_are_read_only(fitted):
+    assert fitted.gan_ == "dcgan" and fitted.encoder_ is None
+    assert fitted.generator_ is fitted.fitted_gan_.networks.generator
+    assert not hasattr(fitted, "classes_") and not hasattr(fitted, "feature_names_in_")
+    with pytest.raises(AttributeError, match="set by fit"):
+        fitted.generator_ = None
+    assert not hasattr(GANFeatureExtractor(), "generator_")

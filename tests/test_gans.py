@@ -1,12 +1,14 @@
 import math
 
+import numpy as np
 import pytest
 import torch
-from conftest import make_trainer
+from conftest import TINY, make_trainer
 
+from skgan import GANFeatureExtractor
 from skgan._images import ImageLayout
-from skgan.gans import GANS
-from skgan.gans._spec import STEP_KEYS
+from skgan.gans import GANS, GANSpec
+from skgan.gans._spec import STEP_KEYS, frozen, step_record
 from skgan.gans.acgan import class_loss as _class_loss
 from skgan.gans.catgan import entropies as _entropies
 
@@ -113,3 +115,51 @@ def test_catgan_step_trains_the_discriminator_on_entropies():
     # loss_d = H(p(k|x)) - H(p(k)) - H(p(k|G(z))), each entropy in [0, log K].
     assert -2 * math.log(4) <= step["loss_d"].item() <= math.log(4)
     assert all(0 <= step[key].item() <= 1 for key in ("d_real", "d_fake"))
+
+
+class LSGAN(GANSpec):
+    """A toy kind for the tests: DCGAN's networks, least-squares losses (Mao et al., 2017)."""
+
+    name = "lsgan"
+    title = "LSGAN"
+
+    def build(self, size):
+        return GANS["dcgan"].build(size)
+
+    def step(self, net, real, labels=None):
+        generator, discriminator = net.module_, net.discriminator_
+        fake = generator(net.noise(len(real), real.device))
+        logit_real, logit_fake = discriminator(real), discriminator(fake.detach())
+        loss_d = ((logit_real - 1) ** 2).mean() + (logit_fake**2).mean()
+        net.update((net.optimizer_d_, loss_d))
+        with frozen(discriminator):
+            loss_g = ((discriminator(fake) - 1) ** 2).mean()
+            net.update((net.optimizer_, loss_g))
+        return step_record(loss_d, loss_g, logit_real, logit_fake)
+
+
+def test_a_new_kind_is_one_spec_and_one_registry_line(monkeypatch, digits, tmp_path):
+    """Registering a spec is all it takes: fit, read-outs, warm start, save and load."""
+    monkeypatch.setitem(GANS, "lsgan", LSGAN())
+    X, _ = digits
+    est = GANFeatureExtractor(**{**TINY, "gan": "lsgan", "warm_start": True}).fit(X)
+    assert est.gan_ == "lsgan" and est.transform(X).shape == (len(X), 128)
+    est.fit(X)  # warm start continues: the stored kind is lsgan, not re-derived as dcgan
+    assert len(est.history_) == 2
+    est.save(tmp_path / "lsgan.skgan")
+    loaded = GANFeatureExtractor.load(tmp_path / "lsgan.skgan")
+    assert loaded.gan_ == "lsgan"
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+    with pytest.raises(ValueError, match="features='encoder' needs a GAN with an encoder"):
+        est.set_params(features="encoder").transform(X)
+
+
+def test_every_kind_says_what_it_supports():
+    assert set(GANS) == {"dcgan", "bigan", "acgan", "catgan"}
+    assert [name for name, spec in GANS.items() if spec.has_encoder] == ["bigan"]
+    assert [name for name, spec in GANS.items() if spec.uses_labels] == ["acgan"]
+    assert [name for name, spec in GANS.items() if spec.has_categories] == ["acgan", "catgan"]
+    assert GANS["bigan"].params == ("reconstruction_weight",)
+    assert GANS["bigan"].history_keys({"reconstruction_weight": 1.0})[-1] == "reconstruction"
+    assert "certainty" in GANS["catgan"].collapse_rule()
+    assert GANS["dcgan"].collapse_rule() == "mean D(x) > 0.99 and mean D(G(z)) < 0.01"
