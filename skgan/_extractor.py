@@ -14,6 +14,7 @@ import inspect
 import numbers
 import os
 from collections.abc import Sequence
+from dataclasses import fields
 from functools import partial
 
 import numpy as np
@@ -556,23 +557,18 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             if p.kind is p.KEYWORD_ONLY
         }
 
+    def _settings(self, kind, **given):
+        """A settings dataclass of ``kind`` from the parameters of the same names, and ``given``."""
+        names = {field.name for field in fields(kind)} - set(given)
+        return kind(**{k: v for k, v in self.get_params(deep=False).items() if k in names}, **given)
+
     def _training_settings(self, spec, readout, n_epochs: int) -> TrainingSettings:
-        return TrainingSettings(
+        options = {name: getattr(self, name) for name in spec.params}
+        return self._settings(
+            TrainingSettings,
             n_epochs=n_epochs,
-            latent_dim=self.latent_dim,
-            width=self.width,
-            batch_size=self.batch_size,
-            lr=self.lr,
             betas=tuple(self.betas),
-            precision=self.precision,
-            compile=self.compile,
-            verbose=self.verbose,
-            device=self.device,
-            distributed=self.distributed,
-            random_state=self.random_state,
-            select_epoch=self.select_epoch,
-            transform_batch_size=self.transform_batch_size,
-            options={name: getattr(self, name) for name in spec.params},
+            options=options,
             scoring=readout,
         )
 
@@ -781,16 +777,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     def _readout_settings(self, spec, side: int) -> ReadoutSettings:
         """The read-out parameters, checked against the GAN kind and its block count."""
         check_support(READOUTS[self.features], spec, GANS)
-        return ReadoutSettings(
-            features=self.features,
-            layers=resolve_layers(self.layers, n_blocks(side)),
-            tap=self.tap,
-            pool_size=self.pool_size,
-            pooling=self.pooling,
-            encoder_layer=self.encoder_layer,
-            inversion_steps=self.inversion_steps,
-            inversion_lr=self.inversion_lr,
-        )
+        layers = resolve_layers(self.layers, n_blocks(side))
+        return self._settings(ReadoutSettings, layers=layers)
 
     def _fitted(self) -> FittedGAN:
         check_is_fitted(self)

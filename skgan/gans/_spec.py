@@ -31,18 +31,10 @@ COLLAPSE_EPOCHS = 3
 class NetSize:
     """The sizes a spec builds its networks for.
 
-    Parameters
-    ----------
-    channels : int
-        Image channels.
-    side : int
-        Padded image side, ``4 * 2**k`` with ``k >= 1``.
-    width : int
-        Channels of the first discriminator block.
-    latent_dim : int
-        Length of the generator's code ``z``.
-    n_categories : int, default=0
-        AC-GAN classes or CatGAN categories (ignored by the other kinds).
+    ``channels``, ``side`` (the padded image side) and ``width`` as for
+    :class:`skgan._nets.Discriminator`, ``latent_dim`` as for
+    :class:`skgan._nets.Generator`; ``n_categories``: AC-GAN classes or CatGAN
+    categories (ignored by the other kinds).
     """
 
     channels: int
