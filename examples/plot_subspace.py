@@ -15,7 +15,6 @@ answer on MNIST is in ``benchmarks/feature_study.py`` and the feature-study page
 
 # %%
 import copy
-import os
 
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
@@ -24,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from skgan import GANFeatureExtractor
 from skgan.evaluation import linear_probe, nearest_neighbor_accuracy
 
-N_EPOCHS = 3 if os.environ.get("SKGAN_EXAMPLE_FAST") == "1" else 20
+N_EPOCHS = 20
 
 X, y = load_digits(return_X_y=True)
 # Upsample 8x8 to 16x16 so the discriminator has two blocks.
