@@ -30,6 +30,15 @@ from skgan.evaluation import clustering_accuracy, sample_quality
 
 N_EPOCHS = 30
 
+
+def tile(images, n_cols, pad_value):
+    """Images of shape (n, h, w) side by side, ``n_cols`` a row, with a 1-pixel border."""
+    n, h, w = images.shape
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), constant_values=pad_value)
+    rows = padded.reshape(n // n_cols, n_cols, h + 2, w + 2).transpose(0, 2, 1, 3)
+    return rows.reshape(n // n_cols * (h + 2), n_cols * (w + 2))
+
+
 X, y = load_digits(return_X_y=True)
 X = X.reshape(-1, 8, 8)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
@@ -100,11 +109,10 @@ for name, images in samples.items():
 # right, the CatGAN's (its generator is not conditioned on a class).
 fig, panels = plt.subplots(1, 2, figsize=(8, 5))
 for panel, (name, images) in zip(panels, samples.items(), strict=True):
-    grid = images.reshape(10, 8, 8, 8).transpose(0, 2, 1, 3).reshape(80, 64)
-    panel.imshow(grid, cmap="gray", vmin=0, vmax=16)
+    panel.imshow(tile(images, 8, 16), cmap="gray", vmin=0, vmax=16, interpolation="nearest")
     panel.set_title(f"{name} samples")
     panel.axis("off")
-panels[0].set_yticks(4 + 8 * np.arange(10), [str(d) for d in range(10)])
+panels[0].set_yticks(5 + 10 * np.arange(10), [str(d) for d in range(10)])
 panels[0].axis("on")
 panels[0].set_xticks([])
 plt.tight_layout()

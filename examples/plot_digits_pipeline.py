@@ -13,6 +13,7 @@ Finally a classifier fitted on real digits judges the generated ones
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import LogisticRegression
@@ -25,6 +26,15 @@ from skgan import GANFeatureExtractor
 from skgan.evaluation import sample_quality
 
 N_EPOCHS = 40
+
+
+def tile(images, n_cols, pad_value):
+    """Images of shape (n, h, w) side by side, ``n_cols`` a row, with a 1-pixel border."""
+    n, h, w = images.shape
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), constant_values=pad_value)
+    rows = padded.reshape(n // n_cols, n_cols, h + 2, w + 2).transpose(0, 2, 1, 3)
+    return rows.reshape(n // n_cols * (h + 2), n_cols * (w + 2))
+
 
 X, y = load_digits(return_X_y=True)
 X = X.reshape(-1, 8, 8)
@@ -74,8 +84,7 @@ assert q["recognised"] >= 0.5 and q["coverage"] >= 0.8, q
 # %%
 # Generated digits and the training curves of the trained extractor.
 fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-grid = images[:64].reshape(8, 8, 8, 8).transpose(0, 2, 1, 3).reshape(64, 64)
-axes[0].imshow(grid, cmap="gray", vmin=0, vmax=16)
+axes[0].imshow(tile(images[:64], 8, 16), cmap="gray", vmin=0, vmax=16, interpolation="nearest")
 axes[0].set_title("generated digits")
 axes[0].axis("off")
 for key in ("loss_d", "loss_g", "d_real", "d_fake"):
