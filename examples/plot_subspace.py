@@ -8,14 +8,15 @@ those directions by iterative nullspace projection (fit a linear real-vs-generat
 classifier, project its weight vector out, repeat) and returns the features
 projected onto their orthogonal complement (``"complement"``) or onto their span
 (``"discriminative"``). This example shows how separable real and generated digits
-stay as directions are removed, then scores each projection with the few-label
+stay as directions are removed (on these digits, after 20 epochs, ten directions
+are far from enough: the held-out real-vs-generated accuracy stays near 100 %),
+then scores each projection with the few-label
 linear probe and 1-nearest-neighbour of :mod:`skgan.evaluation`. The measured
 answer on MNIST is in ``benchmarks/feature_study.py`` and the feature-study page.
 """
 
 # %%
 import copy
-import os
 
 import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
@@ -24,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from skgan import GANFeatureExtractor
 from skgan.evaluation import linear_probe, nearest_neighbor_accuracy
 
-N_EPOCHS = 3 if os.environ.get("SKGAN_EXAMPLE_FAST") == "1" else 20
+N_EPOCHS = 20
 
 X, y = load_digits(return_X_y=True)
 # Upsample 8x8 to 16x16 so the discriminator has two blocks.
@@ -64,8 +65,9 @@ left.set_ylabel("held-out accuracy (%)")
 left.set_title("real vs generated")
 left.legend()
 names = list(scores)
-right.bar([n + "\nprobe" for n in names], [100 * scores[n][0] for n in names])
-right.bar([n + "\n1-NN" for n in names], [100 * scores[n][1] for n in names])
+right.bar([f"{n}\nprobe" for n in names], [100 * scores[n][0] for n in names])
+right.bar([f"{n}\n1-NN" for n in names], [100 * scores[n][1] for n in names])
+right.tick_params(axis="x", labelrotation=30, labelsize=8)
 right.set_ylabel("test accuracy (%)")
 right.set_title("digit classification")
 fig.tight_layout()

@@ -9,8 +9,6 @@ tap and every block without retraining.
 """
 
 # %%
-import os
-
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -19,7 +17,7 @@ from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor
 
-N_EPOCHS = 3 if os.environ.get("SKGAN_EXAMPLE_FAST") == "1" else 20
+N_EPOCHS = 20
 
 X, y = load_digits(return_X_y=True)
 # Upsample 8x8 to 16x16 so the discriminator has two blocks (d0 without, d1 with batchnorm).

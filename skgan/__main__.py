@@ -2,7 +2,9 @@
 
 Trains a DCGAN on digits without labels, then compares a linear SVM on raw
 pixels, on a random-weight discriminator's features and on the trained
-discriminator's features, and writes a grid of generated digits.
+discriminator's features, writes a grid of generated digits and says how many
+of them a classifier fitted on the real training digits recognises
+(:func:`skgan.evaluation.sample_quality`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import torch
 from sklearn.datasets import load_digits
+from sklearn.kernel_approximation import Nystroem
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -20,7 +25,11 @@ from sklearn.svm import LinearSVC
 
 from . import GANFeatureExtractor
 from .datasets import load_mnist
-from .plotting import save_samples
+from .evaluation import sample_quality
+from .plotting import sample_grid
+
+#: The sample grid is enlarged (nearest neighbour) to at least this many pixels a side.
+GRID_PIXELS = 200
 
 #: Per dataset: default epochs, training images, GAN width.
 PRESETS = {"digits": (40, None, 32), "mnist": (2, 10000, 64)}
@@ -38,6 +47,24 @@ def _data(args):
 
 def _svm_pipeline(*steps):
     return make_pipeline(*steps, StandardScaler(), LinearSVC(C=0.01))
+
+
+def _judge(X_train, y_train):
+    """RBF-kernel classifier of real images: unconfident far from them (noise, flat images)."""
+    flat = X_train.reshape(len(X_train), -1).astype(float)
+    kernel = Nystroem(
+        gamma=1 / (flat.shape[1] * flat.var()), n_components=min(len(flat), 1000), random_state=0
+    )
+    return make_pipeline(kernel, LogisticRegression(C=10, max_iter=3000)).fit(flat, y_train)
+
+
+def _save_grid(extractor, path, seed) -> None:
+    """64 generated images tiled 8 per row, enlarged to be seen, written as a PNG."""
+    from torchvision.utils import save_image
+
+    grid = torch.from_numpy(sample_grid(extractor, n=64, random_state=seed)).permute(2, 0, 1)
+    scale = max(1, -(-GRID_PIXELS // grid.shape[1]))
+    save_image(grid.repeat_interleave(scale, 1).repeat_interleave(scale, 2), str(path))
 
 
 def demo(args) -> None:
@@ -68,8 +95,16 @@ def demo(args) -> None:
     extractor = rows[-1][1][0]
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.dataset}_samples.png"
-    save_samples(extractor, path, n=64, random_state=args.seed)
+    _save_grid(extractor, path, args.seed)
     print(f"generated digits: {path}")
+    judge = _judge(X_train, y_train)
+    generated = extractor.sample(500, random_state=args.seed)
+    for name, images in (("real test digits", X_test), ("generated digits", generated)):
+        q = sample_quality(judge, images.reshape(len(images), -1))
+        print(
+            f"{name}: {100 * q['recognised']:.0f} % recognised by a classifier of real digits, "
+            f"covering {round(100 * q['coverage'])} % of the classes"
+        )
 
 
 def main(argv=None) -> int:

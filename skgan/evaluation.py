@@ -1,4 +1,4 @@
-"""The few-label linear-probe protocol our benchmarks use, for scoring any features.
+"""Scores for features (the few-label linear probe of our benchmarks) and for generated samples.
 
 A feature extractor is judged by how well a linear SVM separates classes in
 its features when only a few labels are known:
@@ -13,6 +13,10 @@ its features when only a few labels are known:
 L2 penalty, one-vs-rest, the intercept penalised like a feature of value 1)
 with full-batch L-BFGS in PyTorch, which is much faster than liblinear on
 tens of thousands of samples with thousands of dense features.
+
+:func:`sample_quality` judges generated images without downloaded weights:
+the share a classifier fitted on real images recognises, and the classes
+they cover.
 """
 
 from __future__ import annotations
@@ -404,3 +408,135 @@ def clustering_accuracy(y_true, clusters) -> float:
     table = confusion_matrix(cluster_index, true_index)
     rows, columns = linear_sum_assignment(table, maximize=True)
     return float(table[rows, columns].sum() / len(y_true))
+
+
+def sample_quality(classifier, samples, y=None, *, threshold: float = 0.5) -> dict:
+    """How many generated images a classifier of real images recognises, and of how many classes.
+
+    A label-free check of a GAN's samples that needs no downloaded weights
+    (unlike FID or the Inception score): fit any probabilistic classifier on
+    *real* labelled images, then count the generated images it assigns to one
+    class with probability at least ``threshold`` ("recognised"), and the
+    classes those recognised images cover. Good samples are recognised
+    about as often as held-out real images and cover every class; noise,
+    flat images and collapsed generators are recognised rarely or cover one
+    class.
+
+    Parameters
+    ----------
+    classifier : fitted classifier with ``predict_proba`` and ``classes_``
+        Trained on real images flattened to rows (``X.reshape(len(X), -1)``).
+        Its confidence must fall off away from real images, or noise is
+        "recognised" too: an RBF-kernel model does this (e.g.
+        ``make_pipeline(Nystroem(...), LogisticRegression(C=10))`` or
+        ``SVC(probability=True)``), a linear model or an MLP does not (see
+        Notes).
+    samples : array-like of shape (n_samples, ...)
+        Generated images, e.g. ``GANFeatureExtractor.sample(n)``; each sample
+        is flattened to one row.
+    y : array-like of shape (n_samples,), default=None
+        Intended class of each sample (e.g. the class requested from an
+        AC-GAN, or the label of the image a reconstruction was made from).
+        When given, ``"agreement"`` reports how many are recognised as it.
+    threshold : float, default=0.5
+        Smallest top-class probability that counts as recognised, in (0, 1].
+
+    Returns
+    -------
+    quality : dict
+        ``recognised`` (share of samples recognised), ``coverage`` (share of
+        ``classifier.classes_`` with at least one recognised sample),
+        ``class_counts`` (recognised samples per class, ordered as
+        ``classifier.classes_``), ``mean_confidence`` (mean top-class
+        probability), ``n_samples``, ``threshold``, and with ``y``,
+        ``agreement`` (share of samples recognised as their ``y``).
+
+    Raises
+    ------
+    TypeError
+        If ``classifier`` has no ``predict_proba``, ``samples`` is not
+        numeric or ``threshold`` is not a real number.
+    ValueError
+        If ``samples`` is empty, 1-D or not finite, ``y`` has the wrong length
+        or a class the classifier does not know, or ``threshold`` is outside
+        (0, 1]. An unfitted classifier raises sklearn's ``NotFittedError``
+        (a ``ValueError``).
+
+    Notes
+    -----
+    On scikit-learn's 8x8 digits (classifier fitted on 1257 training
+    digits, threshold 0.5) ``Nystroem(gamma=1 / (64 * X.var()),
+    n_components=1257)`` + ``LogisticRegression(C=10)`` recognised 98 % of
+    the 540 held-out digits and 0 % of uniform noise, of a flat grey image
+    and of DCGAN samples after 3 epochs, while a logistic regression on
+    standardised pixels (``C=0.1``) recognised 82 % of uniform noise even at
+    threshold 0.9, and an MLP (one hidden layer of 64) 100 % of the flat
+    grey image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.kernel_approximation import Nystroem
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skgan.evaluation import sample_quality
+    >>> X, y = load_digits(return_X_y=True)
+    >>> judge = make_pipeline(Nystroem(gamma=1 / (64 * X.var()), n_components=500,
+    ...                                random_state=0),
+    ...                       LogisticRegression(C=10, max_iter=2000)).fit(X[:1000], y[:1000])
+    >>> sample_quality(judge, X[1000:])["recognised"] > 0.9
+    True
+    >>> noise = np.random.default_rng(0).uniform(0, 16, (100, 64))
+    >>> sample_quality(judge, noise)["recognised"] < 0.05
+    True
+    """
+    check_scalar(
+        threshold, "threshold", numbers.Real, min_val=0, max_val=1, include_boundaries="right"
+    )
+    if not callable(getattr(classifier, "predict_proba", None)):
+        raise TypeError(
+            f"classifier must have a predict_proba method (a probabilistic classifier); "
+            f"got {type(classifier).__name__}."
+        )
+    check_is_fitted(classifier)
+    samples = np.asarray(samples)
+    if samples.dtype.kind not in "biuf":
+        raise TypeError(f"samples must be numeric; got an array of dtype {samples.dtype}.")
+    if samples.ndim < 2 or len(samples) == 0:
+        raise ValueError(
+            f"samples must hold at least one sample, shaped (n_samples, ...) with one image "
+            f"per row; got shape {samples.shape}."
+        )
+    if not np.all(np.isfinite(samples)):
+        raise ValueError("samples contain NaN or infinity.")
+    classes = np.asarray(classifier.classes_)
+    proba = np.asarray(classifier.predict_proba(samples.reshape(len(samples), -1)))
+    if proba.shape != (len(samples), len(classes)):
+        raise ValueError(
+            f"classifier.predict_proba returned shape {proba.shape}; expected "
+            f"{(len(samples), len(classes))}."
+        )
+    confidence = proba.max(axis=1)
+    recognised = confidence >= threshold
+    predicted = proba.argmax(axis=1)
+    class_counts = np.bincount(predicted[recognised], minlength=len(classes))
+    quality = {
+        "recognised": float(recognised.mean()),
+        "coverage": float(np.mean(class_counts > 0)),
+        "class_counts": class_counts,
+        "mean_confidence": float(confidence.mean()),
+        "n_samples": len(samples),
+        "threshold": float(threshold),
+    }
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape != (len(samples),):
+            raise ValueError(
+                f"y must hold one label per sample, shape ({len(samples)},); got {y.shape}."
+            )
+        unknown = np.setdiff1d(y, classes)
+        if len(unknown):
+            raise ValueError(f"y holds labels the classifier does not know: {unknown[:5]}.")
+        quality["agreement"] = float(np.mean(recognised & (classes[predicted] == y)))
+    return quality

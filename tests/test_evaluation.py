@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
@@ -11,6 +12,7 @@ from skgan.evaluation import (
     clustering_accuracy,
     linear_probe,
     nearest_neighbor_accuracy,
+    sample_quality,
     select_C,
     squared_hinge_objective,
 )
@@ -110,3 +112,88 @@ def test_clustering_accuracy_finds_the_best_matching():
     assert 0 < clustering_accuracy(y, more_clusters) <= 0.5
     with pytest.raises(ValueError, match="same length"):
         clustering_accuracy(y, y[:3])
+
+
+@pytest.fixture(scope="module")
+def digit_judge():
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = load_digits(return_X_y=True)
+    judge = make_pipeline(
+        Nystroem(gamma=1 / (64 * X[:1000].var()), n_components=500, random_state=0),
+        LogisticRegression(C=10, max_iter=2000),
+    ).fit(X[:1000], y[:1000])
+    return judge, X[1000:].reshape(-1, 8, 8), y[1000:]
+
+
+def test_sample_quality_recognises_real_digits_and_rejects_noise(digit_judge):
+    judge, X, y = digit_judge
+    real = sample_quality(judge, X, y)
+    assert real["recognised"] > 0.9 and real["coverage"] == 1.0
+    assert real["agreement"] > 0.9 and real["n_samples"] == len(X)
+    assert real["class_counts"].sum() == round(real["recognised"] * len(X))
+    rng = np.random.default_rng(0)
+    noise = sample_quality(judge, rng.uniform(0, 16, (200, 8, 8)))
+    assert noise["recognised"] < 0.05
+    flat = sample_quality(judge, np.full((20, 8, 8), 5.0))
+    assert flat["recognised"] == 0.0 and flat["coverage"] == 0.0
+
+
+def test_sample_quality_flags_a_collapsed_generator_by_coverage(digit_judge):
+    judge, X, y = digit_judge
+    zeros = X[y == 0][:50]  # real, recognisable, but all one class
+    quality = sample_quality(judge, zeros)
+    assert quality["recognised"] > 0.9 and quality["coverage"] == pytest.approx(0.1)
+    assert np.flatnonzero(quality["class_counts"]).tolist() == [0]
+
+
+def test_sample_quality_agreement_counts_only_the_intended_class(digit_judge):
+    judge, X, y = digit_judge
+    wrong = (y + 1) % 10
+    assert sample_quality(judge, X, wrong)["agreement"] < 0.05
+    assert (
+        sample_quality(judge, X, y, threshold=1.0)["recognised"]
+        < sample_quality(judge, X, y)["recognised"]
+    )
+
+
+def test_sample_quality_rejects_bad_input(digit_judge):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+
+    judge, X, y = digit_judge
+    with pytest.raises(TypeError, match="predict_proba"):
+        sample_quality(LinearSVC().fit(X.reshape(len(X), -1), y), X)
+    with pytest.raises(NotFittedError):
+        sample_quality(LogisticRegression(), X)
+    with pytest.raises(TypeError, match="numeric"):
+        sample_quality(judge, np.array([["a", "b"]]))
+    with pytest.raises(ValueError, match="at least one sample"):
+        sample_quality(judge, np.ones(64))
+    with pytest.raises(ValueError, match="at least one sample"):
+        sample_quality(judge, np.ones((0, 8, 8)))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        sample_quality(judge, np.full((2, 8, 8), np.nan))
+    with pytest.raises(ValueError, match="one label per sample"):
+        sample_quality(judge, X, y[:3])
+    with pytest.raises(ValueError, match="does not know"):
+        sample_quality(judge, X[:2], [0, 42])
+    with pytest.raises(ValueError, match="threshold"):
+        sample_quality(judge, X, threshold=0.0)
+    with pytest.raises(TypeError, match="threshold"):
+        sample_quality(judge, X, threshold="high")
+    with pytest.raises(ValueError, match="expected"):
+        sample_quality(_BadProba().fit(), X)
+
+
+class _BadProba(ClassifierMixin, BaseEstimator):
+    """Claims 10 classes but returns probabilities of 3."""
+
+    def fit(self):
+        self.classes_ = np.arange(10)
+        return self
+
+    def predict_proba(self, X):
+        return np.ones((len(X), 3)) / 3
