@@ -274,9 +274,13 @@ class _Tracer(TorchFunctionMode):
 
 
 def _first_consumer(calls: list[_Call], start: int, tensor) -> int | None:
-    """Index of the first call after ``start`` whose first input is ``tensor``."""
+    """Index of the first call after ``start`` that takes ``tensor`` first and returns a tensor.
+
+    Calls that return no tensor (``h.shape``, ``h.dim()``) only read it.
+    """
     for index in range(start + 1, len(calls)):
-        if calls[index].input is tensor:
+        call = calls[index]
+        if call.input is tensor and isinstance(call.output, torch.Tensor):
             return index
     return None
 
