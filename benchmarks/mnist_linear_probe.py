@@ -25,6 +25,14 @@ reconstruction error of ``inverse_transform(transform(X))`` on the test
 images (pixels scaled to [0, 1]) beside that of random codes.
 Results are written after every row, so a cut-short run leaves its rows.
 
+``--pytorch-dcgan`` adds two rows for a network skgan did not train: the
+pytorch/examples DCGAN (64 x 64, ``benchmarks/_examples_dcgan.py``), trained
+by its own plain-PyTorch loop for ``--n-epochs`` epochs (as skgan's DCGAN) on
+the same images, its discriminator read through
+``skgan.DiscriminatorFeatures(netD, image_size=64, input_range=(0, 255))``
+with ``batchnorm="population"`` (statistics of the GAN's training images)
+and with ``batchnorm="running"`` (the loop's own running statistics).
+
 The SVM is :class:`skgan.evaluation.LBFGSLinearSVC`, which solves LinearSVC's
 own objective; the script checks that on a subset of the trained features
 (objective values and test predictions against ``sklearn.svm.LinearSVC``).
@@ -38,6 +46,8 @@ Usage::
         --n-epochs 3 --n-draws 5 --full-c 0.001 --no-solver-check \
         --models raw random-d dcgan-d acgan-d acgan-semi-d acgan-semi-categories \
         catgan-d catgan-categories                          # the class-aware table
+    python benchmarks/mnist_linear_probe.py --name mnist_pytorch_dcgan \
+        --models raw random-d dcgan-d --pytorch-dcgan       # + the pytorch/examples DCGAN
 """
 
 from __future__ import annotations
@@ -48,10 +58,11 @@ from pathlib import Path
 
 import numpy as np
 from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
+from _examples_dcgan import train as train_examples_dcgan
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
-from skgan import GANFeatureExtractor
+from skgan import DiscriminatorFeatures, GANFeatureExtractor
 from skgan._device import resolve_device
 from skgan.datasets import load_mnist
 from skgan.evaluation import (
@@ -114,6 +125,22 @@ ROWS = {
     ),
     "catgan-d": ("CatGAN D", "CatGAN", {}, False),
     "catgan-categories": ("CatGAN categories", "CatGAN", {"features": "categories"}, False),
+}
+#: The fit of the plain-PyTorch pytorch/examples DCGAN, and its rows (``--pytorch-dcgan``).
+EXAMPLES_FIT = "pytorch/examples DCGAN"
+EXAMPLES_ROWS = {
+    "examples-d-population": (
+        "pytorch/examples D, population BN",
+        EXAMPLES_FIT,
+        {"batchnorm": "population"},
+        False,
+    ),
+    "examples-d-running": (
+        "pytorch/examples D, running BN",
+        EXAMPLES_FIT,
+        {"batchnorm": "running"},
+        False,
+    ),
 }
 #: Labels an AC-GAN fit sees: all, or this many per class with the rest unlabelled (-1).
 SEMI_LABELS_PER_CLASS = 10
@@ -190,6 +217,25 @@ def extract(name: str, estimator, readout: dict, X_train, X_test, record: dict):
     with timed(record, "transform_seconds"):
         F_train = estimator.transform(X_train)
         F_test = estimator.transform(X_test)
+    record.update(
+        n_features=int(F_train.shape[1]),
+        transform_images_per_s=(len(X_train) + len(X_test)) / record["transform_seconds"],
+        peak_rss_mb_after=peak_rss_mb(),
+    )
+    print(f"{name}: {F_train.shape[1]} features, transform {record['transform_seconds']:.1f} s")
+    return F_train, F_test
+
+
+def extract_pretrained(name, netD, readout, X_fit, X_train, X_test, record, device):
+    """Features of a plain-PyTorch ``netD`` through DiscriminatorFeatures, fitted on ``X_fit``."""
+    features = DiscriminatorFeatures(
+        netD, image_size=64, input_range=(0, 255), device=device, **readout
+    )
+    with timed(record, "readout_fit_seconds"):
+        features.fit(X_fit)
+    with timed(record, "transform_seconds"):
+        F_train = features.transform(X_train)
+        F_test = features.transform(X_test)
     record.update(
         n_features=int(F_train.shape[1]),
         transform_images_per_s=(len(X_train) + len(X_test)) / record["transform_seconds"],
@@ -425,6 +471,12 @@ def main(argv=None) -> None:
         default=True,
         help="check L-BFGS against liblinear on the first trained-D row (a few minutes)",
     )
+    parser.add_argument(
+        "--pytorch-dcgan",
+        action="store_true",
+        help="add the rows of a plain-PyTorch pytorch/examples DCGAN read by DiscriminatorFeatures",
+    )
+    parser.add_argument("--examples-width", type=int, default=64, help="ngf = ndf of that DCGAN")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="mnist_linear_probe", help="results file name stem")
@@ -454,8 +506,9 @@ def main(argv=None) -> None:
         payload.update(peak_rss_mb=peak_rss_mb(), seconds=time.perf_counter() - start)
         write_results(name, payload, markdown(payload), args.out)
 
-    for key in args.models:
-        row_name, fit, readout, subset = ROWS[key]
+    models = list(args.models) + (list(EXAMPLES_ROWS) if args.pytorch_dcgan else [])
+    for key in models:
+        row_name, fit, readout, subset = {**ROWS, **EXAMPLES_ROWS}[key]
         n_train = args.inversion_train if subset else len(X_train)
         n_test = args.inversion_test if subset else len(X_test)
         Xa, ya, Xb, yb = X_train[:n_train], y_train[:n_train], X_test[:n_test], y_test[:n_test]
@@ -463,6 +516,20 @@ def main(argv=None) -> None:
         if fit is None:
             features = (Xa.reshape(len(Xa), -1) / 255.0, Xb.reshape(len(Xb), -1) / 255.0)
             record["n_features"] = features[0].shape[1]
+        elif fit == EXAMPLES_FIT:
+            gan_train = X_train[: args.gan_train]
+            if fit not in estimators:
+                _, estimators[fit], payload["fits"][fit] = train_examples_dcgan(
+                    gan_train,
+                    args.n_epochs,
+                    seed=args.seed,
+                    device=device,
+                    width=args.examples_width,
+                    nz=args.latent_dim,
+                )
+            features = extract_pretrained(
+                row_name, estimators[fit], readout, gan_train, Xa, Xb, record, device
+            )
         else:
             if fit not in estimators:
                 gan_train = X_train[: args.gan_train]

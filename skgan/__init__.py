@@ -1,7 +1,8 @@
 """skgan: learn image features without labels by training a GAN, for scikit-learn."""
 
 from ._extractor import GANFeatureExtractor
+from ._pretrained import DiscriminatorFeatures, GeneratorInversion
 
 __version__ = "0.1.0"
 
-__all__ = ["GANFeatureExtractor", "__version__"]
+__all__ = ["DiscriminatorFeatures", "GANFeatureExtractor", "GeneratorInversion", "__version__"]

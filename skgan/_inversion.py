@@ -51,7 +51,10 @@ def invert(
     """
     z = start.detach().float().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([z], lr=lr)
-    # The fitted generator's weights are not trained here; only the codes get gradients.
+    # The fitted generator's weights are not trained here; only the codes get
+    # gradients. Each weight's own flag is restored after, so a generator
+    # whose owner froze some weights comes back as it was.
+    flags = [(p, p.requires_grad) for p in generator.parameters()]
     generator.requires_grad_(False)
     try:
         with torch.enable_grad():
@@ -61,5 +64,6 @@ def invert(
                 error.sum().backward()
                 optimizer.step()
     finally:
-        generator.requires_grad_(True)
+        for parameter, flag in flags:
+            parameter.requires_grad_(flag)
     return z.detach()

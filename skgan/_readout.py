@@ -11,7 +11,12 @@ output, batchnorm output or activation) is pooled to a non-overlapping
 ``pool_size x pool_size`` grid (the whole map when it is smaller), flattened
 channel-major and concatenated over blocks. The tap mechanism addresses the
 tensors by module name (``d2.act``), captured by forward hooks, so it reads
-any network whose modules it is told, not only skgan's block stacks.
+any network whose modules it is told, not only skgan's block stacks; a
+function applied to a module's output (``F.leaky_relu`` in a ``forward``)
+is addressed by that module and the function's name. For any PyTorch
+network, :func:`trace_convolutions` finds by one traced forward pass each
+2-D convolution and the batchnorm and activation that follow it, and
+:func:`traced_taps` turns them into taps (``DiscriminatorFeatures``).
 Batchnorm layers use *population* statistics of the training set, set by
 :func:`set_population_statistics`, so a sample's features never depend on the
 batch it is transformed in.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 
@@ -28,6 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from ._device import fast_kernels, on_device
 from ._images import ImageBatches, isolated_rng
@@ -48,13 +55,17 @@ class Tap:
     """One tapped tensor: the output of module ``module`` of the tapped network.
 
     ``label`` prefixes its feature names; ``channels`` and ``grid`` (the side
-    of its pooling grid) give their number, ``channels * grid**2``.
+    of its pooling grid) give their number, ``channels * grid**2``. With
+    ``function`` (e.g. ``"leaky_relu"``), the tensor is instead the output of
+    the first call of the torch function of that name on the module's output:
+    an activation applied functionally in a ``forward``, which has no module.
     """
 
     label: str
     module: str
     channels: int
     grid: int
+    function: str | None = None
 
 
 def block_taps(blocks: nn.Sequential, side: int, indices: Sequence[int], tap: str, pool_size: int):
@@ -83,35 +94,285 @@ class _Enough(Exception):
 def pooled_taps(network: nn.Module, x: torch.Tensor, taps: Sequence[Tap], pooling: str):
     """The ``taps`` of ``network(x)``, each pooled to its grid and flattened, concatenated.
 
-    Each tensor is pooled inside its module's forward hook, so a later
-    in-place operation cannot change it, and the forward pass stops once
-    every tap is read.
+    Each tensor is pooled as soon as it exists (inside its module's forward
+    hook, or as its function returns), so a later in-place operation, such
+    as ``LeakyReLU(inplace=True)`` after a tapped convolution, cannot change
+    it; the forward pass stops once every tap is read.
     """
     pool = POOLINGS[pooling]
     modules = dict(network.named_modules())
     pooled: dict[int, torch.Tensor] = {}
+    consumers = _Consumers()
     handles = []
 
-    def hook(indices, module, inputs, output):
+    def take(indices, output):
         for i in indices:
             pooled[i] = pool(output, taps[i].grid).flatten(1)
         if len(pooled) == len(taps):
             raise _Enough
 
-    by_module: dict[str, list[int]] = {}
+    def hook(direct, functions, module, inputs, output):
+        for function, indices in functions.items():
+            consumers.watch(output, function, partial(take, indices))
+        if direct:
+            take(direct, output)
+
+    by_module: dict[str, tuple[list[int], dict[str, list[int]]]] = {}
     for i, tap in enumerate(taps):
-        by_module.setdefault(tap.module, []).append(i)
+        direct, functions = by_module.setdefault(tap.module, ([], {}))
+        if tap.function is None:
+            direct.append(i)
+        else:
+            functions.setdefault(tap.function, []).append(i)
+    # The function mode costs a Python call per op: only where a tap needs it.
+    mode = consumers if any(tap.function for tap in taps) else nullcontext()
     try:
-        for name, indices in by_module.items():
-            handles.append(modules[name].register_forward_hook(partial(hook, indices)))
+        for name, (direct, functions) in by_module.items():
+            handles.append(modules[name].register_forward_hook(partial(hook, direct, functions)))
         try:
-            network(x)
+            with mode:
+                network(x)
         except _Enough:
             pass
     finally:
         for handle in handles:
             handle.remove()
     return torch.cat([pooled[i] for i in range(len(taps))], dim=1)
+
+
+class _Consumers(TorchFunctionMode):
+    """Calls ``then(output)`` for the first call of a watched function on a watched tensor.
+
+    Under a torch function mode, every torch function and tensor method
+    called while it is active comes through :meth:`__torch_function__`
+    (the mode is off while a call runs, so calls nested in a call are not
+    seen), which is how an activation that has no module is caught.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.watched: list[tuple[torch.Tensor, str, Callable]] = []
+
+    def watch(self, tensor: torch.Tensor, function: str, then: Callable) -> None:
+        self.watched.append((tensor, function, then))
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        output = func(*args, **(kwargs or {}))
+        if self.watched and args:
+            name = _function_name(func)
+            for entry in list(self.watched):
+                tensor, function, then = entry
+                if args[0] is tensor and name == function:
+                    self.watched.remove(entry)
+                    then(output)
+        return output
+
+
+def _function_name(func) -> str:
+    return getattr(func, "__name__", "")
+
+
+# ------------------------------------------------------ tracing any network
+#: Torch functions (and tensor methods, with a trailing ``_`` when in place)
+#: that count as an activation when applied to a convolution's or
+#: batchnorm's output in a ``forward``.
+ACTIVATION_FUNCTIONS = frozenset(
+    "relu leaky_relu elu selu celu gelu silu mish sigmoid tanh hardtanh relu6 softplus "
+    "prelu rrelu hardswish hardsigmoid logsigmoid softsign tanhshrink".split()
+)
+#: Shape-keeping modules that are not activations (normalisations, dropout, identity).
+_NOT_ACTIVATIONS = (
+    nn.Conv2d,
+    nn.modules.batchnorm._BatchNorm,
+    nn.modules.instancenorm._InstanceNorm,
+    nn.GroupNorm,
+    nn.LayerNorm,
+    nn.modules.dropout._DropoutNd,
+    nn.Identity,
+)
+
+
+@dataclass(frozen=True)
+class TracedConv:
+    """A 2-D convolution of a traced forward pass, and the tensors that follow it.
+
+    Parameters
+    ----------
+    name : str
+        The convolution's module name, from ``named_modules()``.
+    channels : int
+        Its output channels.
+    size : tuple of int
+        ``(H, W)`` of its output map for the traced input.
+    sources : tuple of (str, str or None)
+        For each of ``TAPS`` (``"conv"``, ``"batchnorm"``, ``"activation"``),
+        where that tensor is read: ``(module, None)`` for a module's output,
+        ``(module, function)`` for the output of a torch function applied to
+        it (see :class:`Tap`).
+    """
+
+    name: str
+    channels: int
+    size: tuple[int, int]
+    sources: tuple[tuple[str, str | None], ...]
+
+    def tap(self, tap: str, pool_size: int) -> Tap:
+        """The :class:`Tap` of ``tap`` for this convolution, pooled to ``pool_size``."""
+        module, function = self.sources[TAPS.index(tap)]
+        grid = max(1, min(pool_size, *self.size))
+        return Tap(self.name, module, self.channels, grid, function)
+
+
+@dataclass
+class _Call:
+    """One call seen by :class:`_Tracer`: a module (by name) or a function."""
+
+    name: str
+    module: nn.Module | None
+    input: object
+    output: object
+
+
+def _opaque(module: nn.Module) -> bool:
+    """Whether a module's call is one step of the trace (its insides are not traced)."""
+    leaf = next(module.children(), None) is None
+    return leaf or isinstance(module, (nn.Conv2d, nn.modules.batchnorm._BatchNorm))
+
+
+class _Tracer(TorchFunctionMode):
+    """Records a forward pass as calls: of opaque modules, and of functions outside them."""
+
+    def __init__(self, network: nn.Module):
+        super().__init__()
+        self.calls: list[_Call] = []
+        self.depth = 0
+        self.handles = []
+        for name, module in network.named_modules():
+            if name and _opaque(module):
+                self.handles += [
+                    module.register_forward_pre_hook(self._enter),
+                    module.register_forward_hook(partial(self._leave, name)),
+                ]
+
+    def _enter(self, module, inputs):
+        self.depth += 1
+
+    def _leave(self, name, module, inputs, output):
+        self.depth -= 1
+        if self.depth == 0:
+            self.calls.append(_Call(name, module, inputs[0] if inputs else None, output))
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        output = func(*args, **(kwargs or {}))
+        if self.depth == 0 and args:
+            self.calls.append(_Call(_function_name(func), None, args[0], output))
+        return output
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+
+def _first_consumer(calls: list[_Call], start: int, tensor) -> int | None:
+    """Index of the first call after ``start`` that takes ``tensor`` first and returns a tensor.
+
+    Calls that return no tensor (``h.shape``, ``h.dim()``) only read it.
+    """
+    for index in range(start + 1, len(calls)):
+        call = calls[index]
+        if call.input is tensor and isinstance(call.output, torch.Tensor):
+            return index
+    return None
+
+
+def _is_activation(call: _Call, tensor: torch.Tensor) -> bool:
+    output = call.output
+    if not (isinstance(output, torch.Tensor) and output.shape == tensor.shape):
+        return False
+    if call.module is None:
+        return call.name.rstrip("_") in ACTIVATION_FUNCTIONS
+    return not isinstance(call.module, _NOT_ACTIVATIONS)
+
+
+@torch.no_grad()
+def trace_convolutions(network: nn.Module, x: torch.Tensor) -> list[TracedConv]:
+    """Every ``nn.Conv2d`` that ``network(x)`` calls, in call order, with what follows it.
+
+    One forward pass is recorded, as calls of modules without children
+    (and of convolutions and batchnorms, whatever they hold) and of torch
+    functions and tensor methods called outside those. For each
+    convolution, the batchnorm is the ``BatchNorm2d`` module that first
+    takes its output, if any; the activation is the first call on the
+    batchnorm output (the conv output without one) that keeps its shape
+    and is an activation: a module other than a convolution,
+    normalisation, dropout or identity, or one of
+    ``ACTIVATION_FUNCTIONS``. Where one is missing, its tap reads the
+    tensor before it. A convolution called twice counts once, at its
+    first call. The network is run in eval mode and left in it.
+    """
+    network.eval()
+    tracer = _Tracer(network)
+    try:
+        with tracer:
+            network(x)
+    finally:
+        tracer.remove()
+    calls, convs, seen = tracer.calls, [], set()
+    for index, call in enumerate(calls):
+        if not isinstance(call.module, nn.Conv2d) or call.name in seen:
+            continue
+        seen.add(call.name)
+        conv = (call.name, None)
+        tensor, at, normed = call.output, index, conv
+        following = _first_consumer(calls, index, tensor)
+        if following is not None and isinstance(
+            calls[following].module, nn.modules.batchnorm._BatchNorm
+        ):
+            at = following
+            tensor, normed = calls[following].output, (calls[following].name, None)
+        activation = normed
+        following = _first_consumer(calls, at, tensor)
+        if following is not None and _is_activation(calls[following], tensor):
+            act = calls[following]
+            activation = (act.name, None) if act.module is not None else (normed[0], act.name)
+        size = tuple(int(d) for d in call.output.shape[-2:])
+        convs.append(
+            TracedConv(call.name, call.module.out_channels, size, (conv, normed, activation))
+        )
+    return convs
+
+
+def traced_taps(convs: Sequence[TracedConv], layers, tap: str, pool_size: int) -> list[Tap]:
+    """The :class:`Tap` of ``tap`` of each convolution ``layers`` names.
+
+    ``layers="auto"``: every convolution whose output map is larger than
+    ``1 x 1``, in call order; else a non-empty sequence of distinct module
+    names of traced convolutions, read in that order.
+    """
+    names = [conv.name for conv in convs]
+    if isinstance(layers, str) and layers == "auto":
+        chosen = [conv for conv in convs if conv.size != (1, 1)]
+        if not chosen:
+            raise ValueError(
+                f"layers='auto' taps the 2-D convolutions whose output map is larger than "
+                f"1 x 1; this network has none for these images (its convolutions: {names})."
+            )
+    else:
+        valid = (
+            not isinstance(layers, str)
+            and isinstance(layers, Sequence)
+            and len(layers) > 0
+            and all(isinstance(name, str) for name in layers)
+            and len(set(layers)) == len(layers)
+        )
+        unknown = [name for name in layers if name not in names] if valid else []
+        if not valid or unknown:
+            raise ValueError(
+                f"layers must be 'auto' or a non-empty list of distinct module names of "
+                f"2-D convolutions the module calls, from {names}; got {layers!r}."
+            )
+        chosen = [convs[names.index(name)] for name in layers]
+    return [conv.tap(tap, pool_size) for conv in chosen]
 
 
 class _Statistics:

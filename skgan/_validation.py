@@ -5,7 +5,11 @@ images, a memmap or a torch Dataset) and returns it as :class:`Images`: the
 rows, their image layout, the input's dimensionality and column names. With
 no fitted GAN it learns the layout from ``X`` and the parameters; with one it
 checks ``X`` against the fitted layout. The estimator assigns what it learned
-only after every check and the training have succeeded.
+only after every check and the training have succeeded. The parameters that
+decide the layout come as :class:`InputOptions`, by default read from the
+estimator's attributes of the same names, so every transformer of the package
+(``GANFeatureExtractor``, ``DiscriminatorFeatures``, ``GeneratorInversion``)
+validates its input here.
 """
 
 from __future__ import annotations
@@ -30,6 +34,41 @@ from ._params import fixed_range
 #: dtypes rows are kept in: float32 is what the networks compute in, and
 #: converting to it catches values beyond its range as "too large".
 ROW_DTYPES = [np.float32, np.uint8]
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """The parameters that decide how ``X`` is read and laid out.
+
+    Parameters
+    ----------
+    image_shape : tuple of int or None
+        ``(H, W)`` or ``(C, H, W)`` of one image of 2-D ``X``; ``None`` infers it.
+    input_range : "auto" or tuple of float
+        The input values that map to ``-1`` and ``1``; ``"auto"`` learns them.
+    num_workers : int
+        DataLoader workers for a torch Dataset ``X``.
+    batch_size : int
+        Items per read of a torch Dataset ``X``.
+    trains : bool
+        Whether ``fit`` trains a GAN on ``X``, which needs at least 2 images.
+    """
+
+    image_shape: tuple | None = None
+    input_range: str | tuple = "auto"
+    num_workers: int = 0
+    batch_size: int = 512
+    trains: bool = True
+
+    @classmethod
+    def of(cls, estimator) -> InputOptions:
+        """The options of a ``GANFeatureExtractor``-like estimator, from its attributes."""
+        return cls(
+            estimator.image_shape,
+            estimator.input_range,
+            estimator.num_workers,
+            estimator.transform_batch_size,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,14 +100,19 @@ class Images:
         return len(self.data)
 
 
-def validate_images(estimator, X, fitted=None) -> Images:
+def validate_images(estimator, X, fitted=None, options: InputOptions | None = None) -> Images:
     """``X`` checked and laid out; learned from ``X`` without ``fitted``, else checked against it.
 
-    ``estimator`` gives the parameters (``image_shape``, ``input_range``,
-    ``num_workers``, ``transform_batch_size``) and names itself in messages.
+    ``estimator`` names itself in messages and, after ``fit``, holds
+    ``n_features_in_`` (and ``feature_names_in_``) to check ``X`` against;
+    ``fitted`` has the fitted ``layout`` and ``feature_names_in``. ``options``
+    gives the layout parameters; by default they are the estimator's
+    ``image_shape``, ``input_range``, ``num_workers`` and
+    ``transform_batch_size``.
     """
+    options = InputOptions.of(estimator) if options is None else options
     if is_dataset(X):
-        return _validate_dataset(estimator, X, fitted)
+        return _validate_dataset(estimator, X, fitted, options)
     lazy = isinstance(X, np.memmap)
     ndim = getattr(X, "ndim", None)
     if ndim is None:
@@ -105,12 +149,12 @@ def validate_images(estimator, X, fitted=None) -> Images:
         raise TypeError(f"X must hold numbers (uint8 or float pixel values); {exc}.") from None
     if fitted is not None:
         return Images(X, fitted.layout, ndim, fitted.feature_names_in, lazy)
-    _check_trainable(len(X))
-    return Images(X, _learn_layout(estimator, X, shape), ndim, names, lazy)
+    _check_trainable(len(X), options)
+    return Images(X, _learn_layout(options, X, shape), ndim, names, lazy)
 
 
-def _check_trainable(n_samples: int) -> None:
-    if n_samples < 2:
+def _check_trainable(n_samples: int, options: InputOptions) -> None:
+    if options.trains and n_samples < 2:
         raise ValueError(f"fit needs at least 2 images to train a GAN on; got {n_samples} sample.")
 
 
@@ -122,20 +166,20 @@ def _check_image_shape(shape, layout: ImageLayout) -> None:
         )
 
 
-def _validate_dataset(estimator, X, fitted) -> Images:
+def _validate_dataset(estimator, X, fitted, options: InputOptions) -> Images:
     """A torch Dataset as :class:`DatasetSamples`; checked and learned as for arrays.
 
     Only item 0 is read here, plus one pass over all items when learning the
     layout with ``input_range="auto"`` (the range).
     """
-    data = DatasetSamples(X, estimator.num_workers, estimator.transform_batch_size)
+    data = DatasetSamples(X, options.num_workers, options.batch_size)
     ndim = len(data.item_shape) + 1
     shape = None
     if ndim > 2:
         shape = data.item_shape if ndim == 4 else (1, *data.item_shape)
     if fitted is None:
-        _check_trainable(len(data))
-        return Images(data, _learn_layout(estimator, data, shape), ndim, None, True)
+        _check_trainable(len(data), options)
+        return Images(data, _learn_layout(options, data, shape), ndim, None, True)
     _check_image_shape(shape, fitted.layout)
     n_features, expected = data.shape[1], fitted.layout.n_features
     if n_features != expected:
@@ -146,26 +190,26 @@ def _validate_dataset(estimator, X, fitted) -> Images:
     return Images(data, fitted.layout, ndim, fitted.feature_names_in, True)
 
 
-def _learn_layout(estimator, X, shape) -> ImageLayout:
-    """The image layout of rows ``X`` (images of ``shape``, if known) and the parameters."""
+def _learn_layout(options: InputOptions, X, shape) -> ImageLayout:
+    """The image layout of rows ``X`` (images of ``shape``, if known) and the options."""
     n_features = X.shape[1]
     requested = None
-    if estimator.image_shape is not None:
-        requested = normalize_image_shape(estimator.image_shape)
+    if options.image_shape is not None:
+        requested = normalize_image_shape(options.image_shape)
     if shape is not None and requested is not None and requested != shape:
         raise ValueError(
-            f"image_shape={estimator.image_shape!r} does not match the shape of the "
+            f"image_shape={options.image_shape!r} does not match the shape of the "
             f"images in X, {shape} (C, H, W)."
         )
     if shape is None and requested is not None and math.prod(requested) != n_features:
         raise ValueError(
-            f"image_shape={estimator.image_shape!r} holds {math.prod(requested)} "
+            f"image_shape={options.image_shape!r} holds {math.prod(requested)} "
             f"values per image, but X has n_features = {n_features}."
         )
     image_shape = shape or requested or infer_image_shape(n_features)
     check_image_size(image_shape, n_features)
-    if isinstance(estimator.input_range, str):
+    if isinstance(options.input_range, str):
         data_range = value_range(X)
     else:
-        data_range = fixed_range(estimator.input_range)
+        data_range = fixed_range(options.input_range)
     return ImageLayout(n_features, image_shape, data_range)

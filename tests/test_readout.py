@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from skgan._images import ImageBatches, ImageLayout
 from skgan._readout import (
@@ -8,6 +9,8 @@ from skgan._readout import (
     feature_names,
     pooled_taps,
     set_population_statistics,
+    trace_convolutions,
+    traced_taps,
 )
 from skgan.gans import GANS, NetSize
 
@@ -110,3 +113,67 @@ def test_max_pooling_takes_the_cell_maximum(network_and_data):
     expected = conv[:, 2, 2:4, 6:8].amax(dim=(1, 2))  # channel 2, grid row 1, column 3
     index = 2 * 16 + 1 * 4 + 3
     np.testing.assert_allclose(pooled[:, index].numpy(), expected.numpy(), rtol=1e-6)
+
+
+# ------------------------------------------------------- tracing any network
+class _Functional(torch.nn.Module):
+    """conv -> F.relu (in place); conv -> bn -> leaky_relu method; conv with no activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(1, 3, 3, padding=1)
+        self.b = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.b_bn = torch.nn.BatchNorm2d(4)
+        self.c = torch.nn.Conv2d(4, 2, 3, padding=1)
+
+    def forward(self, x):
+        h = torch.nn.functional.relu(self.a(x), inplace=True)
+        h = self.b_bn(self.b(h))
+        print_shape = h.shape  # a tensor attribute read: no activation
+        h = torch.nn.functional.leaky_relu(h, 0.1) if print_shape else h
+        return self.c(h).mean()
+
+
+def test_tracing_names_the_modules_block_taps_names_on_skgans_discriminator(network_and_data):
+    discriminator, data, layout = network_and_data
+    convs = trace_convolutions(discriminator.blocks, layout.to_model(data[:2]))
+    for tap in ("conv", "batchnorm", "activation"):
+        traced = traced_taps(convs, "auto", tap, 4)
+        own = block_taps(discriminator.blocks, 16, [0, 1], tap, 4)
+        # Same tensors (module, channels, grid); only the labels differ (conv name vs block).
+        assert [(t.module, t.channels, t.grid, t.function) for t in traced] == [
+            (t.module, t.channels, t.grid, None) for t in own
+        ]
+
+
+def test_tracing_finds_functional_activations_and_pools_them_before_in_place_ops():
+    torch.manual_seed(0)
+    net = _Functional().eval()
+    x = torch.randn(5, 1, 6, 6)
+    convs = trace_convolutions(net, x)
+    assert [c.sources for c in convs] == [
+        (("a", None), ("a", None), ("a", "relu")),
+        (("b", None), ("b_bn", None), ("b_bn", "leaky_relu")),
+        (("c", None), ("c", None), ("c", None)),  # nothing follows: the tensor before
+    ]
+    with torch.no_grad():
+        a = net.a(x)
+        b = net.b_bn(net.b(a.relu()))
+        expected = {
+            "conv": [a, net.b(a.relu()), net.c(F.leaky_relu(b, 0.1))],
+            "activation": [a.relu(), F.leaky_relu(b, 0.1), net.c(F.leaky_relu(b, 0.1))],
+        }
+        for tap, maps in expected.items():
+            got = pooled_taps(net, x, traced_taps(convs, "auto", tap, 2), "max")
+            want = torch.cat([F.adaptive_max_pool2d(m, 2).flatten(1) for m in maps], dim=1)
+            torch.testing.assert_close(got, want)
+    # The in-place relu ran after the conv tap was pooled: negative conv values remain.
+    assert (pooled_taps(net, x, traced_taps(convs, ["a"], "conv", 6), "max") < 0).any()
+
+
+def test_traced_taps_refuse_unknown_layers():
+    net = _Functional().eval()
+    convs = trace_convolutions(net, torch.randn(1, 1, 6, 6))
+    for layers in (["b_bn"], [], ["a", "a"], "all", [0]):
+        with pytest.raises(ValueError, match="layers must be 'auto' or"):
+            traced_taps(convs, layers, "conv", 4)

@@ -1,0 +1,129 @@
+"""The pytorch/examples DCGAN (``dcgan/main.py``), trained by its own plain-PyTorch loop.
+
+For the benchmark rows that read a network skgan did not train, through
+``skgan.DiscriminatorFeatures``: MNIST digits resized to 64 x 64 (bilinear,
+antialiased, as ``transforms.Resize(64)``) and scaled to [-1, 1] (as
+``ToTensor()`` + ``Normalize((0.5,), (0.5,))``), BCE loss, Adam with lr 2e-4
+and betas (0.5, 0.999), batches of 64, D stepped on a real and a generated
+batch, then G. Batchnorm layers are in training mode throughout, so their
+running statistics are whatever the loop left.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Generator(nn.Module):
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(ngf * 8),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ngf * 4),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ngf * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ngf),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),
+            nn.Tanh(),
+        )
+
+    def forward(self, input):
+        return self.main(input)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, ndf: int = 64, nc: int = 1):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 2),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 4),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ndf * 8),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, input):
+        return self.main(input).view(-1, 1).squeeze(1)
+
+
+def weights_init(m) -> None:
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+    elif isinstance(m, nn.BatchNorm2d):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.zeros_(m.bias)
+
+
+def train(
+    X: np.ndarray,
+    n_epochs: int,
+    *,
+    seed: int,
+    device: str,
+    width: int = 64,
+    nz: int = 100,
+    batch_size: int = 64,
+) -> tuple[Generator, Discriminator, dict]:
+    """netG, netD (on CPU) and a fit record after ``n_epochs`` over uint8 digits ``X``."""
+    torch.manual_seed(seed)
+    device = torch.device(device)
+    netG = Generator(nz, width).apply(weights_init).to(device)
+    netD = Discriminator(width).apply(weights_init).to(device)
+    criterion = nn.BCELoss()
+    optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    data = torch.as_tensor(X.reshape(len(X), 1, *X.shape[-2:])).to(device)
+    epochs, history = [], []
+    for epoch in range(n_epochs):
+        start = time.perf_counter()
+        for index in torch.randperm(len(data), device=device).split(batch_size):
+            real = data[index].float() / 255 * 2 - 1
+            real = F.interpolate(real, size=(64, 64), mode="bilinear", antialias=True)
+            n = len(real)
+            netD.zero_grad()
+            errD_real = criterion(netD(real), torch.ones(n, device=device))
+            fake = netG(torch.randn(n, nz, 1, 1, device=device))
+            errD_fake = criterion(netD(fake.detach()), torch.zeros(n, device=device))
+            (errD_real + errD_fake).backward()
+            optD.step()
+            netG.zero_grad()
+            errG = criterion(netD(fake), torch.ones(n, device=device))
+            errG.backward()
+            optG.step()
+        epochs.append(time.perf_counter() - start)
+        history.append(
+            {"epoch": epoch + 1, "loss_d": float(errD_real + errD_fake), "loss_g": float(errG)}
+        )
+        print(f"pytorch/examples DCGAN epoch {epoch + 1}: {epochs[-1]:.0f} s", flush=True)
+    record = {
+        "gan": "pytorch/examples dcgan (64x64)",
+        "width": width,
+        "latent_dim": nz,
+        "n_epochs": n_epochs,
+        "epoch_seconds": epochs,
+        "mean_epoch_seconds": float(np.mean(epochs)) if epochs else None,
+        "train_images_per_s": len(X) / np.mean(epochs) if epochs else None,
+        "fit_seconds": float(sum(epochs)),
+        "history": history,
+    }
+    return netG.cpu(), netD.cpu(), record
