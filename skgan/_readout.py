@@ -400,8 +400,11 @@ def read_features(
     """``extract``-ed features of ``data``, batch by batch, into ``out`` (new if None).
 
     ``post`` maps each batch's float32 features on the device (the subspace
-    projection does). ``grad`` lets ``extract`` take gradients (inversion
-    does, w.r.t. the codes), which inference mode forbids.
+    projection does), outside autocast: under bf16 autocast ``features @
+    basis`` would run in bf16, return bf16 (which NumPy cannot take) and leave
+    a residual along the basis three orders of magnitude above float32's.
+    ``grad`` lets ``extract`` take gradients (inversion does, w.r.t. the
+    codes), which inference mode forbids.
     """
     batches = ImageBatches(data, layout, batch_size, device=device)
     shape = (len(data), n_features)
@@ -422,7 +425,8 @@ def read_features(
             features = extract(x).float()
             if post is not None:
                 # Batch by batch, so no second full-size array is made.
-                features = post(features)
+                with autocast(device.type, None):  # disabled: float32 throughout
+                    features = post(features).float()
             out[start : start + len(features)] = features.cpu().numpy()
             start += len(features)
     return out

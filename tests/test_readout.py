@@ -110,3 +110,28 @@ def test_max_pooling_takes_the_cell_maximum(network_and_data):
     expected = conv[:, 2, 2:4, 6:8].amax(dim=(1, 2))  # channel 2, grid row 1, column 3
     index = 2 * 16 + 1 * 4 + 3
     np.testing.assert_allclose(pooled[:, index].numpy(), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("subspace", ["complement", "discriminative"])
+def test_projection_runs_in_float32_outside_bf16_autocast(network_and_data, subspace):
+    from functools import partial
+
+    from skgan._readout import read_features
+    from skgan._subspace import project
+
+    discriminator, data, layout = network_and_data
+    taps = block_taps(discriminator.blocks, 16, [0, 1], "activation", 4)
+    extract = partial(pooled_taps, discriminator.blocks, taps=taps, pooling="max")
+    n = sum(t.channels * t.grid**2 for t in taps)
+    basis = torch.linalg.qr(torch.randn(n, 3, generator=torch.Generator().manual_seed(0)))[0]
+    post = partial(project, basis=basis, subspace=subspace)
+    kwargs = dict(batch_size=16, device=torch.device("cpu"), post=post)
+    # bf16 autocast used to run features @ basis in bf16: a bf16 batch NumPy refused,
+    # and a residual along the basis of ~1e-3 of the features' scale.
+    bf16 = read_features(extract, n, data, layout, autocast_dtype=torch.bfloat16, **kwargs)
+    raw = read_features(
+        extract, n, data, layout, autocast_dtype=torch.bfloat16, **{**kwargs, "post": None}
+    )
+    assert bf16.dtype == np.float32
+    expected = project(raw.astype(np.float64), basis.double().numpy(), subspace)
+    np.testing.assert_allclose(bf16, expected, atol=1e-6 * np.abs(raw).max())
