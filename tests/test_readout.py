@@ -135,3 +135,25 @@ def test_projection_runs_in_float32_outside_bf16_autocast(network_and_data, subs
     assert bf16.dtype == np.float32
     expected = project(raw.astype(np.float64), basis.double().numpy(), subspace)
     np.testing.assert_allclose(bf16, expected, atol=1e-6 * np.abs(raw).max())
+
+
+def test_kept_layer_inputs_give_the_statistics_of_passes_from_the_images(monkeypatch):
+    import copy
+
+    from skgan import _readout
+
+    torch.manual_seed(0)
+    discriminator = GANS["dcgan"].build(NetSize(1, 32, 4, 2)).discriminator  # 2 batchnorms
+    data, layout = torch.rand(30, 784), ImageLayout(784, (1, 28, 28), (0.0, 1.0))
+    batches = ImageBatches(data, layout, batch_size=8)
+    kept = copy.deepcopy(discriminator)
+    set_population_statistics(kept.blocks, batches)
+    monkeypatch.setattr(_readout, "STATISTICS_CACHE_BYTES", 0)  # every pass from the images
+    from_images = copy.deepcopy(discriminator)
+    set_population_statistics(from_images.blocks, batches)
+    hooked = copy.deepcopy(discriminator)  # not a Sequential: the forward pre-hook passes
+    set_population_statistics(hooked, batches)
+    for name, value in kept.state_dict().items():
+        torch.testing.assert_close(from_images.state_dict()[name], value, rtol=0, atol=0)
+        torch.testing.assert_close(hooked.state_dict()[name], value, rtol=0, atol=0)
+    assert not torch.equal(kept.blocks.d2.bn.running_var, discriminator.blocks.d2.bn.running_var)
