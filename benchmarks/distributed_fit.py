@@ -55,6 +55,7 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--processes-share-cores", action="store_true")
     parser.add_argument("--dataset", action="store_true")
+    parser.add_argument("--select-epoch", choices=["last", "best"], default="last")
     args = parser.parse_args(argv)
 
     if args.processes_share_cores:
@@ -71,6 +72,7 @@ def main(argv=None) -> None:
         n_epochs=args.n_epochs,
         random_state=0,
         distributed=True,
+        select_epoch=args.select_epoch,
     )
     gan = GANFeatureExtractor(**params).fit(X)
     extra = {}
@@ -82,6 +84,9 @@ def main(argv=None) -> None:
     torch.save(
         {
             "num_processes": accelerator.num_processes,
+            "backend": torch.distributed.get_backend()
+            if torch.distributed.is_initialized()
+            else None,
             "generator": gan.generator_.state_dict(),
             "discriminator": gan.discriminator_.state_dict(),
             "history": [{k: v for k, v in row.items() if k != "batches"} for row in gan.history_],

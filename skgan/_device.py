@@ -27,9 +27,33 @@ def resolve_device(device) -> torch.device:
 
 
 def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:
-    """``"bf16"`` -> bfloat16 autocast; ``"auto"`` -> bf16 on CUDA, float32 elsewhere."""
-    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
+    """``"bf16"`` -> bfloat16 autocast; ``"auto"`` -> bf16 on a CUDA GPU that supports it.
+
+    ``"auto"`` is float32 on CPU, and on GPUs without native bf16 (before
+    Ampere), where bf16 would be emulated: slower than float32, and no more exact.
+    """
+    auto_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    use_bf16 = precision == "bf16" or (precision == "auto" and auto_bf16)
     return torch.bfloat16 if use_bf16 else None
+
+
+#: Most of a GPU's free memory that training data may take whole; larger data
+#: stays on the host and goes to the GPU batch by batch. The rest is left for
+#: the networks, optimizer moments, activations and other processes.
+RESIDENT_SHARE = 0.25
+
+
+def fits_on_device(n_bytes: int, device: torch.device) -> bool:
+    """Whether ``n_bytes`` of data may be copied to ``device`` whole.
+
+    Always on the CPU (the data are in host memory already); on a GPU, when
+    they take at most ``RESIDENT_SHARE`` of its free memory
+    (``torch.cuda.mem_get_info``).
+    """
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return n_bytes <= RESIDENT_SHARE * free
 
 
 @contextmanager

@@ -224,11 +224,21 @@ def as_tensor(data, device="cpu") -> torch.Tensor:
     """Samples on ``device``, as uint8 when they are uint8, else as float32.
 
     NumPy input is always copied, so read-only arrays and memmaps are safe.
+    A tensor moves asynchronously only from the host to a GPU, where the
+    stream orders the copy before any kernel that reads it; a copy to the host
+    that did not wait could be read before it has landed.
     """
     if isinstance(data, torch.Tensor):
-        return data.to(device, non_blocking=True)
+        device = torch.device(device)
+        return data.to(device, non_blocking=data.device.type == "cpu" and device.type == "cuda")
     dtype = np.uint8 if data.dtype == np.uint8 else np.float32
     return torch.tensor(np.asarray(data, dtype=dtype), device=device)
+
+
+def resident_nbytes(data) -> int:
+    """Bytes that :func:`as_tensor` of in-memory samples ``data`` takes on a device."""
+    itemsize = 1 if data.dtype in (np.uint8, torch.uint8) else 4
+    return math.prod(data.shape) * itemsize
 
 
 # ---------------------------------------------------------------- torch Datasets
@@ -399,6 +409,15 @@ class DatasetSamples:
         self._n = n
         with isolated_rng():
             image, label = _split_item(dataset[0])
+        on_device = isinstance(image, torch.Tensor) and image.device.type != "cpu"
+        if on_device and num_workers > 0:
+            # A forked worker cannot use CUDA: it would fail deep inside the
+            # DataLoader ("Cannot re-initialize CUDA in forked subprocess").
+            raise ValueError(
+                f"Item 0 of X is a tensor on {image.device}; DataLoader worker processes "
+                f"(num_workers={num_workers}) cannot make or read device tensors. Give CPU "
+                f"tensors (skgan moves each batch to the device itself), or set num_workers=0."
+            )
         first = _item_array(image, 0)
         if first.ndim not in (1, 2, 3):
             raise ValueError(

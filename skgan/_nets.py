@@ -182,15 +182,25 @@ class SpectralLinear(nn.Linear):
         self.register_buffer("u", F.normalize(torch.randn(out_features), dim=0))
         self.register_buffer("v", F.normalize(torch.randn(in_features), dim=0))
 
+    def sigma(self) -> torch.Tensor:
+        """The largest singular value as the power iteration estimates it, in float32.
+
+        Under autocast, ``weight @ v`` would run in bf16: ``torch.dot`` of a
+        float32 ``u`` and that bf16 vector fails on CPU, and on CUDA sigma is
+        off by about 0.4 %. So autocast is off here and everything is float32.
+        """
+        with torch.autocast(self.weight.device.type, enabled=False):
+            weight = self.weight.float()
+            if self.training:
+                with torch.no_grad():
+                    self.v.copy_(F.normalize(weight.t() @ self.u, dim=0))
+                    self.u.copy_(F.normalize(weight @ self.v, dim=0))
+            # Copies: a later forward pass updates the buffers before this one's backward.
+            u, v = self.u.clone(), self.v.clone()
+            return torch.dot(u, weight @ v)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            with torch.no_grad():
-                self.v.copy_(F.normalize(self.weight.t() @ self.u, dim=0))
-                self.u.copy_(F.normalize(self.weight @ self.v, dim=0))
-        # Copies: a later forward pass updates the buffers before this one's backward.
-        u, v = self.u.clone(), self.v.clone()
-        sigma = torch.dot(u, self.weight @ v)
-        return F.linear(x, self.weight / sigma, self.bias)
+        return F.linear(x, self.weight / self.sigma(), self.bias)
 
 
 class JointDiscriminator(nn.Module):

@@ -288,8 +288,11 @@ class GANTrainer(NeuralNet):
         The networks' and optimizers' state dicts and torch's RNG state of the
         training device; :meth:`load_training_state` resumes from it exactly.
         """
+        # The networks' state dicts are the plain modules': a torch.compile
+        # wrapper's carry an "_orig_mod." prefix, which neither a fit with
+        # compile=False nor skgan's save files and checkpoints could load.
         names = [*self._networks(), "optimizer_", "optimizer_d_"]
-        state = {name: _cpu_copy(getattr(self, name).state_dict()) for name in names}
+        state = {name: _cpu_copy(unwrapped(getattr(self, name)).state_dict()) for name in names}
         state["rng"] = torch.get_rng_state()
         if torch.device(self.device).type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
@@ -304,7 +307,7 @@ class GANTrainer(NeuralNet):
         """
         names = self._networks() + ([] if networks_only else ["optimizer_", "optimizer_d_"])
         for name in names:
-            getattr(self, name).load_state_dict(state[name])
+            unwrapped(getattr(self, name)).load_state_dict(state[name])
         if networks_only:
             return
         for name in ("optimizer", "optimizer_d"):

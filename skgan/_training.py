@@ -17,9 +17,17 @@ import torch
 from sklearn.utils import check_random_state
 from skorch.history import History
 
-from ._device import fast_kernels, plain_cpu, prepared, resolve_autocast, resolve_device, seeded
+from ._device import (
+    fast_kernels,
+    fits_on_device,
+    plain_cpu,
+    prepared,
+    resolve_autocast,
+    resolve_device,
+    seeded,
+)
 from ._fitted import FittedGAN
-from ._images import DatasetSamples, ImageBatches, as_tensor
+from ._images import DatasetSamples, ImageBatches, as_tensor, resident_nbytes
 from ._labels import item_labels, labelled
 from ._nets import Networks
 from ._readout import (
@@ -87,8 +95,8 @@ def accelerator():
     return Accelerator(cpu=not torch.cuda.is_available())
 
 
-def _shared(value: int) -> int:
-    """The main process's ``value``, on every process."""
+def _shared(value):
+    """The main process's ``value`` (any picklable object), on every process."""
     from accelerate.utils import broadcast_object_list
 
     return broadcast_object_list([value])[0]
@@ -137,17 +145,16 @@ def fit_gan(
     main = acc is None or acc.is_main_process
     with seeded(seed, device), fast_kernels(device):
         keeper_params = {
-            "score": _epoch_scorer(images, labels, spec, settings, device, seed),
+            "score": on_main_process(
+                _epoch_scorer(images, labels, spec, settings, device, seed), acc
+            ),
             "checkpoint": None if checkpoint is None or not main else _writer(checkpoint),
         }
         trainer = _trainer(spec.build(size), spec, settings, layout, device, keeper_params, acc)
         trainer.set_params(iterator_train__labels=class_index).initialize()
         keeper = dict(trainer.callbacks_)["epoch_keeper"]
         n_epochs = _resume(trainer, keeper, start, settings.n_epochs)
-        # A memmap stays on disk and a Dataset is read by its DataLoader
-        # (batches are read as needed); other data is copied to the device
-        # once, as compact as it came.
-        samples = images.data if images.lazy else as_tensor(images.data, device)
+        samples = training_samples(images, device)
         trainer.partial_fit(samples, epochs=n_epochs)
         trained = trainer.trained_networks()
         batches = ImageBatches(samples, layout, settings.transform_batch_size, device=device)
@@ -164,6 +171,20 @@ def fit_gan(
         best_epoch=keeper.last_["epoch"] if best is None else best["epoch"],
         record=keeper.record(),
     )
+
+
+def training_samples(images, device: torch.device):
+    """The samples training reads: on ``device`` whole when they fit there, else as given.
+
+    A memmap stays on disk and a Dataset is read by its DataLoader (batches
+    are read as needed). Other data are copied to the device once, as compact
+    as they came, unless they would take more than a share of a GPU's free
+    memory (``_device.fits_on_device``): then they stay on the host and go to
+    the GPU batch by batch, like a memmap's.
+    """
+    if images.lazy or not fits_on_device(resident_nbytes(images.data), device):
+        return images.data
+    return as_tensor(images.data, device)
 
 
 def _placement(settings: TrainingSettings) -> tuple:
@@ -191,6 +212,22 @@ def population_statistics(networks: Networks, batches) -> None:
         if network is not None:
             network.eval()
             set_population_statistics(network.blocks, batches)
+
+
+def on_main_process(score, acc):
+    """``score`` run on the main process only, its result broadcast to every process.
+
+    Processes that scored on their own could pick different best epochs on
+    near-ties (their reductions round differently), and then keep different
+    networks; one decision, the main process's, keeps them identical.
+    """
+    if score is None or acc is None:
+        return score
+
+    def shared_score(net):
+        return _shared(score(net) if acc.is_main_process else None)
+
+    return shared_score
 
 
 def _writer(checkpoint):

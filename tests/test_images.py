@@ -94,6 +94,37 @@ def test_as_tensor_keeps_uint8_and_casts_the_rest():
     assert as_tensor(np.zeros((2, 3), np.float64)).dtype == torch.float32
 
 
+class _RecordedMoves(torch.Tensor):
+    """A tensor that records the arguments of ``.to`` and stays where it is."""
+
+    moves: list = []
+
+    def to(self, *args, **kwargs):
+        self.moves.append((args, kwargs))
+        return self
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "non_blocking"),
+    [
+        ("cpu", "cuda", True),
+        ("cuda", "cpu", False),
+        ("cpu", "cpu", False),
+        ("cuda", "cuda:1", False),
+    ],
+)
+def test_as_tensor_moves_asynchronously_only_from_host_to_gpu(
+    monkeypatch, source, target, non_blocking
+):
+    tensor = torch.zeros(2, 3).as_subclass(_RecordedMoves)
+    # No GPU needed: the source device is patched, the move only recorded.
+    monkeypatch.setattr(_RecordedMoves, "device", property(lambda self: torch.device(source)))
+    monkeypatch.setattr(_RecordedMoves, "moves", [])
+    as_tensor(tensor, target)
+    [(args, kwargs)] = _RecordedMoves.moves
+    assert args == (torch.device(target),) and kwargs == {"non_blocking": non_blocking}
+
+
 class _Digits(torch.utils.data.Dataset):
     """``(image, label)`` items of ``images``, as torchvision datasets give them."""
 
@@ -133,3 +164,18 @@ def test_a_dataset_is_batched_in_the_order_and_shards_of_the_array(rng, shard):
     assert len(batch_sets[0]) == len(batch_sets[1]) == 2 * (4 if shard[1] == 1 else 1)
     for array_batch, dataset_batch in zip(*batch_sets, strict=True):
         torch.testing.assert_close(dataset_batch, array_batch, rtol=0, atol=0)
+
+
+class _DeviceItems(torch.utils.data.Dataset):
+    """Items that are tensors on a device other than the CPU (``meta`` stands in for CUDA)."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return torch.zeros(1, 8, 8, device="meta")
+
+
+def test_device_tensor_items_with_worker_processes_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"tensor on meta; DataLoader worker processes"):
+        DatasetSamples(_DeviceItems(), num_workers=2)

@@ -140,3 +140,31 @@ def test_spectral_linear_has_unit_spectral_norm_after_power_iterations():
     x = torch.randn(3, 6)
     torch.testing.assert_close(layer(x), x @ normalised.t() + layer.bias)
     copy.deepcopy(layer)  # unlike torch's parametrizations
+
+
+def test_spectral_norm_is_float32_under_bf16_autocast():
+    def trained_layer(dtype):
+        torch.manual_seed(0)
+        layer = SpectralLinear(6, 4)
+        with torch.no_grad():
+            layer.weight.mul_(10)
+        with torch.autocast("cpu", dtype=dtype, enabled=dtype is not None):
+            for _ in range(30):
+                out = layer(torch.randn(2, 6))
+            out.float().sum().backward()  # used to fail: dot of float32 u and bf16 W v
+            return layer, layer.sigma()
+
+    fp32, sigma = trained_layer(None)
+    bf16, bf16_sigma = trained_layer(torch.bfloat16)
+    assert bf16_sigma.dtype == torch.float32 and bf16.u.dtype == torch.float32
+    torch.testing.assert_close(bf16_sigma, sigma, rtol=0, atol=0)
+    assert bf16.weight.grad is not None and torch.isfinite(bf16.weight.grad).all()
+
+
+def test_joint_discriminator_runs_under_bf16_autocast():
+    torch.manual_seed(0)
+    discriminator = JointDiscriminator(3, 1, 8, 4).train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = discriminator(torch.randn(5, 1, 8, 8), torch.randn(5, 3))
+    logits.float().sum().backward()
+    assert logits.shape == (5,) and torch.isfinite(logits.float()).all()

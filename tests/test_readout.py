@@ -177,3 +177,50 @@ def test_traced_taps_refuse_unknown_layers():
     for layers in (["b_bn"], [], ["a", "a"], "all", [0]):
         with pytest.raises(ValueError, match="layers must be 'auto' or"):
             traced_taps(convs, layers, "conv", 4)
+
+
+@pytest.mark.parametrize("subspace", ["complement", "discriminative"])
+def test_projection_runs_in_float32_outside_bf16_autocast(network_and_data, subspace):
+    from functools import partial
+
+    from skgan._readout import read_features
+    from skgan._subspace import project
+
+    discriminator, data, layout = network_and_data
+    taps = block_taps(discriminator.blocks, 16, [0, 1], "activation", 4)
+    extract = partial(pooled_taps, discriminator.blocks, taps=taps, pooling="max")
+    n = sum(t.channels * t.grid**2 for t in taps)
+    basis = torch.linalg.qr(torch.randn(n, 3, generator=torch.Generator().manual_seed(0)))[0]
+    post = partial(project, basis=basis, subspace=subspace)
+    kwargs = dict(batch_size=16, device=torch.device("cpu"), post=post)
+    # bf16 autocast used to run features @ basis in bf16: a bf16 batch NumPy refused,
+    # and a residual along the basis of ~1e-3 of the features' scale.
+    bf16 = read_features(extract, n, data, layout, autocast_dtype=torch.bfloat16, **kwargs)
+    raw = read_features(
+        extract, n, data, layout, autocast_dtype=torch.bfloat16, **{**kwargs, "post": None}
+    )
+    assert bf16.dtype == np.float32
+    expected = project(raw.astype(np.float64), basis.double().numpy(), subspace)
+    np.testing.assert_allclose(bf16, expected, atol=1e-6 * np.abs(raw).max())
+
+
+def test_kept_layer_inputs_give_the_statistics_of_passes_from_the_images(monkeypatch):
+    import copy
+
+    from skgan import _readout
+
+    torch.manual_seed(0)
+    discriminator = GANS["dcgan"].build(NetSize(1, 32, 4, 2)).discriminator  # 2 batchnorms
+    data, layout = torch.rand(30, 784), ImageLayout(784, (1, 28, 28), (0.0, 1.0))
+    batches = ImageBatches(data, layout, batch_size=8)
+    kept = copy.deepcopy(discriminator)
+    set_population_statistics(kept.blocks, batches)
+    monkeypatch.setattr(_readout, "STATISTICS_CACHE_BYTES", 0)  # every pass from the images
+    from_images = copy.deepcopy(discriminator)
+    set_population_statistics(from_images.blocks, batches)
+    hooked = copy.deepcopy(discriminator)  # not a Sequential: the forward pre-hook passes
+    set_population_statistics(hooked, batches)
+    for name, value in kept.state_dict().items():
+        torch.testing.assert_close(from_images.state_dict()[name], value, rtol=0, atol=0)
+        torch.testing.assert_close(hooked.state_dict()[name], value, rtol=0, atol=0)
+    assert not torch.equal(kept.blocks.d2.bn.running_var, discriminator.blocks.d2.bn.running_var)

@@ -145,3 +145,17 @@ def test_basis_survives_save_and_load(with_basis, digits, tmp_path):
     assert restored.subspace_scores_ == with_basis.subspace_scores_
     assert restored.subspace_readout_ == with_basis.subspace_readout_
     np.testing.assert_array_equal(restored.transform(X), with_basis.transform(X))
+
+
+def test_bf16_transform_projects_in_float32(with_basis, digits):
+    X, _ = digits
+    basis = with_basis.subspace_basis_
+    original = clone_with(with_basis, subspace=None, precision="bf16").transform(X)
+    scale = np.abs(original).max()
+    for subspace in ("complement", "discriminative"):
+        # Used to raise "Got unsupported ScalarType BFloat16" (discriminative) or
+        # leave a bf16-sized residual along the basis (complement).
+        projected = clone_with(with_basis, subspace=subspace, precision="bf16").transform(X)
+        assert projected.dtype == np.float32
+        expected = project(original.astype(np.float64), basis.astype(np.float64), subspace)
+        np.testing.assert_allclose(projected, expected, atol=1e-6 * scale)

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from conftest import make_trainer
 
@@ -86,3 +87,42 @@ def test_keeper_checkpoints_every_epoch_with_the_last_state():
     assert all(r["best"] is None for r in records)
     final = records[-1]["last"]["state"]["module_"]
     assert all(torch.equal(final[k], v) for k, v in trainer.module_.state_dict().items())
+
+
+@pytest.mark.slow
+def test_compiled_training_state_is_the_plain_modules_and_loads_either_way():
+    X = torch.rand(20, 64)
+    compiled = make_trainer(max_epochs=1, compile=True, compile__backend="eager").initialize()
+    assert type(compiled.module_).__name__ == "OptimizedModule"
+    compiled.partial_fit(X)
+    state = compiled.training_state()
+    plain = make_trainer(max_epochs=1).initialize()
+    assert state["module_"].keys() == plain.module_.state_dict().keys()
+    # Used to fail with "Error(s) in loading state_dict": "_orig_mod."-prefixed keys.
+    plain.load_training_state(state)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(plain.module_.parameters(), compiled.module_.parameters(), strict=True)
+    )
+    plain.partial_fit(X)
+    compiled.load_training_state(plain.training_state())
+
+
+@pytest.mark.slow
+def test_compile_can_be_toggled_between_fits(digits, monkeypatch):
+    from functools import partial
+
+    from conftest import TINY
+
+    from skgan import GANFeatureExtractor
+
+    # The eager backend wraps modules as the default one does, without a C++ compiler.
+    monkeypatch.setattr(torch, "compile", partial(torch.compile, backend="eager"))
+    X = digits[0][:100]
+    est = GANFeatureExtractor(**TINY, compile=True).fit(X)
+    est.set_params(compile=False).partial_fit(X)
+    est.set_params(compile=True).partial_fit(X)
+    assert len(est.history_) == 3
+    assert not any(
+        k.startswith("_orig_mod.") for k in est.fitted_gan_.record["last"]["state"]["module_"]
+    )
