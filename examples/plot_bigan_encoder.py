@@ -69,8 +69,8 @@ for name, pipeline in pipelines.items():
 # after 40 epochs its G(E(x)) is a grey, blurred image that is no more often the
 # input's digit than a random code's, while inversion, which optimises each code
 # for its own image, and the cycle term reconstruct the input. The docs build
-# fails unless those two reconstruct most inputs as their digit and the BiGAN's
-# random samples are mostly recognised as digits.
+# fails unless those two reconstruct most inputs as their digit and at least 40 %
+# of the BiGAN's random samples are recognised as digits (noise: 0 %).
 bigan, cycle = pipelines["BiGAN E(x)"][0], pipelines["BiGAN + cycle E(x)"][0]
 reconstructions = {
     "G(E(x))": bigan.inverse_transform(bigan.transform(X_test)),
@@ -96,7 +96,7 @@ for name, images in reconstructions.items():
 for name in ("G(E(x)), cycle", "G(z*), inversion"):
     assert quality[name]["agreement"] >= 0.5, (name, quality[name])
 random_codes = sample_quality(judge, bigan.sample(500, random_state=1))
-assert random_codes["recognised"] >= 0.5 and random_codes["coverage"] >= 0.8, random_codes
+assert random_codes["recognised"] >= 0.4 and random_codes["coverage"] >= 0.8, random_codes
 
 # %%
 # The first ten test digits and their three reconstructions: the plain BiGAN's

