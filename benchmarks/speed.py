@@ -187,7 +187,7 @@ def bare_transform(est: GANFeatureExtractor, X: np.ndarray, device: torch.device
     """Plain forward + max-pool + concatenate with the fitted discriminator."""
     start = time.perf_counter()
     discriminator = est.discriminator_.to(device).eval()
-    layout = est._layout()
+    layout = est.fitted_gan_.layout
     chunks = []
     with torch.inference_mode():
         for i in range(0, len(X), est.transform_batch_size):
