@@ -27,7 +27,7 @@ html_theme = "alabaster"
 html_static_path = []
 myst_heading_anchors = 3
 # Examples run the settings they describe (there is no fast mode): the digits
-# examples train in seconds, the MNIST one loads a model from examples/data/.
+# examples train in seconds, the MNIST one trains briefly on a subset and says so.
 # Real MNIST lies in shared/data/mnist beside the repository.
 _mnist = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
 os.environ.setdefault("SKGAN_DATA", os.path.normpath(os.path.join(_mnist, "mnist")))
