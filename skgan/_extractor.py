@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_scalar
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 
 from . import _persistence
 from ._device import resolve_autocast, resolve_device
@@ -805,16 +805,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             One name per column of :meth:`transform`'s output.
         """
         fitted = self._fitted()
-        if input_features is not None:
-            input_features = np.asarray(input_features, dtype=object)
-            if len(input_features) != self.n_features_in_:
-                raise ValueError(
-                    f"input_features should have length equal to number of features "
-                    f"({self.n_features_in_}), got {len(input_features)}"
-                )
-            names_in = fitted.feature_names_in
-            if names_in is not None and not np.array_equal(names_in, input_features):
-                raise ValueError("input_features is not equal to feature_names_in_")
+        _check_feature_names_in(self, input_features)
         check_params(self.get_params(deep=False), "readout")
         settings = self._readout_settings(fitted.spec, fitted.layout.side)
         return READOUTS[self.features].names(fitted, settings)

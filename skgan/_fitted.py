@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 from skorch.history import History
 
-from ._images import ImageLayout
+from ._images import ImageLayout, in_input_layout
 from ._nets import Networks
 from .gans import GANS, GANSpec
 
@@ -109,10 +109,7 @@ class FittedGAN:
                     for code, code_classes in zip(codes, classes, strict=True)
                 ]
             ).numpy()
-        if self.input_ndim == 2:
-            return flat
-        shape = self.layout.shape if self.input_ndim == 4 else self.layout.shape[1:]
-        return flat.reshape(len(z), *shape)
+        return in_input_layout(flat, self.layout.shape, self.input_ndim)
 
     def sample(self, n_samples: int, random_state=None, y=None, batch_size: int = 512):
         """``n_samples`` images from the generator (of classes ``y``, or drawn, if conditional)."""

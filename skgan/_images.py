@@ -220,6 +220,13 @@ class ImageBatches:
                 yield images, self.labels[index]
 
 
+def in_input_layout(flat: np.ndarray, shape: tuple[int, int, int], ndim: int) -> np.ndarray:
+    """Flat rows shaped like the ``X`` given to ``fit``: ``ndim`` 2, 3 ``(n, H, W)`` or 4."""
+    if ndim == 2:
+        return flat
+    return flat.reshape(len(flat), *(shape if ndim == 4 else shape[1:]))
+
+
 def as_tensor(data, device="cpu") -> torch.Tensor:
     """Samples on ``device``, as uint8 when they are uint8, else as float32.
 

@@ -27,11 +27,11 @@ import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted
 from torch import nn
 
 from ._device import on_device, plain_cpu, resolve_device
-from ._images import ImageBatches, as_tensor, isolated_rng
+from ._images import ImageBatches, as_tensor, in_input_layout, isolated_rng
 from ._inversion import invert
 from ._params import device as check_device
 from ._params import finite_real, input_range, integer, one_of
@@ -206,20 +206,6 @@ class _OnModule(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = images.feature_names
         else:
             self.__dict__.pop("feature_names_in_", None)
-
-    def _check_input_features(self, input_features) -> None:
-        """``input_features`` of ``get_feature_names_out``, checked against the fit."""
-        if input_features is None:
-            return
-        input_features = np.asarray(input_features, dtype=object)
-        if len(input_features) != self.n_features_in_:
-            raise ValueError(
-                f"input_features should have length equal to number of features "
-                f"({self.n_features_in_}), got {len(input_features)}"
-            )
-        names_in = getattr(self, "feature_names_in_", None)
-        if names_in is not None and not np.array_equal(names_in, input_features):
-            raise ValueError("input_features is not equal to feature_names_in_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -478,7 +464,7 @@ class DiscriminatorFeatures(_OnModule):
             One name per column of :meth:`transform`'s output.
         """
         check_is_fitted(self)
-        self._check_input_features(input_features)
+        _check_feature_names_in(self, input_features)
         return feature_names(self._taps(), self.tap)
 
 
@@ -746,10 +732,7 @@ class GeneratorInversion(_OnModule):
                     for codes in z.split(self.batch_size)
                 ]
             ).numpy()
-        if self.input_ndim_ == 2:
-            return flat
-        shape = self.image_shape_ if self.input_ndim_ == 4 else self.image_shape_[1:]
-        return flat.reshape(len(Z), *shape)
+        return in_input_layout(flat, self.image_shape_, self.input_ndim_)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names ``z000, z001, ...`` of the code's values, in flat (C-order) position.
@@ -765,5 +748,5 @@ class GeneratorInversion(_OnModule):
             One name per column of :meth:`transform`'s output.
         """
         check_is_fitted(self)
-        self._check_input_features(input_features)
+        _check_feature_names_in(self, input_features)
         return _indexed_names("z", len(self.start_))
