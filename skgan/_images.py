@@ -114,22 +114,28 @@ class ImageLayout:
         left, top = (self.side - width) // 2, (self.side - height) // 2
         return left, self.side - width - left, top, self.side - height - top
 
-    def to_model(self, batch: torch.Tensor) -> torch.Tensor:
-        """Flat raw samples ``(b, n_features)`` -> images ``(b, C, S, S)`` in [-1, 1]."""
+    def scaled_images(self, batch: torch.Tensor) -> torch.Tensor:
+        """Flat raw samples ``(b, n_features)`` -> unpadded images ``(b, C, H, W)`` in [-1, 1]."""
         x = (batch.float() - self.data_range[0]) * self._scale - 1.0
         flat_pad = math.prod(self.shape) - self.n_features
         if flat_pad:
             x = F.pad(x, (0, flat_pad), value=-1.0)
-        x = x.reshape(len(x), *self.shape)
-        return F.pad(x, self._margins(), value=-1.0)
+        return x.reshape(len(x), *self.shape)
+
+    def rows(self, images: torch.Tensor) -> torch.Tensor:
+        """Unpadded images ``(b, C, H, W)`` in [-1, 1] -> flat samples in the input's scale."""
+        x = images.reshape(len(images), -1)[:, : self.n_features]
+        return (x + 1.0) / self._scale + self.data_range[0]
+
+    def to_model(self, batch: torch.Tensor) -> torch.Tensor:
+        """Flat raw samples ``(b, n_features)`` -> images ``(b, C, S, S)`` in [-1, 1]."""
+        return F.pad(self.scaled_images(batch), self._margins(), value=-1.0)
 
     def from_model(self, images: torch.Tensor) -> torch.Tensor:
         """Images ``(b, C, S, S)`` in [-1, 1] -> flat samples in the input's scale."""
         left, _, top, _ = self._margins()
         _, height, width = self.shape
-        x = images[:, :, top : top + height, left : left + width]
-        x = x.reshape(len(x), -1)[:, : self.n_features]
-        return (x + 1.0) / self._scale + self.data_range[0]
+        return self.rows(images[:, :, top : top + height, left : left + width])
 
 
 class ImageBatches:

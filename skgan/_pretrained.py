@@ -31,7 +31,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_array, check
 from torch import nn
 
 from ._device import on_device, plain_cpu, resolve_device
-from ._images import ImageBatches, as_tensor, in_input_layout, isolated_rng
+from ._images import ImageBatches, ImageLayout, as_tensor, in_input_layout, isolated_rng
 from ._inversion import invert
 from ._params import device as check_device
 from ._params import finite_real, input_range, integer, one_of
@@ -55,59 +55,31 @@ BATCHNORMS = ("population", "running")
 
 # ------------------------------------------------------------------ the layout
 @dataclass(frozen=True)
-class ModelLayout:
+class ModelLayout(ImageLayout):
     """How flat samples map to the user's module's images, and back.
 
-    Scales like ``ImageLayout`` (``data_range`` to ``[-1, 1]``; a flat
-    sample shorter than ``C * H * W`` is filled with ``-1`` at its end), but
-    instead of padding to a square it resizes to ``size``: bilinear,
-    antialiased when shrinking, as a ``transforms.Resize`` in the user's
-    training pipeline did.
-
-    Parameters
-    ----------
-    n_features : int
-        Length of one flat sample.
-    shape : tuple of int
-        ``(C, H, W)`` of one input image.
-    data_range : tuple of float
-        ``(low, high)`` of the input scale, mapped to ``[-1, 1]``.
-    size : tuple of int or None, default=None
-        ``(H, W)`` the module sees; ``None``: the input's own.
+    Scales like :class:`~skgan._images.ImageLayout` (``data_range`` to
+    ``[-1, 1]``; a flat sample shorter than ``C * H * W`` is filled with
+    ``-1`` at its end), but instead of padding to a square it resizes to
+    ``size`` (``(H, W)``; ``None``: the input's own): bilinear, antialiased
+    when shrinking, as a ``transforms.Resize`` in the user's training
+    pipeline did.
     """
 
-    n_features: int
-    shape: tuple[int, int, int]
-    data_range: tuple[float, float]
     size: tuple[int, int] | None = None
-
-    @property
-    def channels(self) -> int:
-        return self.shape[0]
 
     @property
     def model_shape(self) -> tuple[int, int, int]:
         """``(C, H, W)`` of the images the module sees."""
         return (self.shape[0], *(self.size or self.shape[1:]))
 
-    @property
-    def _scale(self) -> float:
-        low, high = self.data_range
-        return 2.0 / (high - low) if high > low else 1.0
-
     def to_model(self, batch: torch.Tensor) -> torch.Tensor:
         """Flat raw samples ``(b, n_features)`` -> images ``(b, *model_shape)`` in [-1, 1]."""
-        x = (batch.float() - self.data_range[0]) * self._scale - 1.0
-        missing = math.prod(self.shape) - self.n_features
-        if missing:
-            x = F.pad(x, (0, missing), value=-1.0)
-        return _resize(x.reshape(len(x), *self.shape), self.size)
+        return _resize(self.scaled_images(batch), self.size)
 
     def from_model(self, images: torch.Tensor) -> torch.Tensor:
         """Images ``(b, *model_shape)`` in [-1, 1] -> flat samples in the input's scale."""
-        images = _resize(images.float(), self.shape[1:])
-        x = images.reshape(len(images), -1)[:, : self.n_features]
-        return (x + 1.0) / self._scale + self.data_range[0]
+        return self.rows(_resize(images.float(), self.shape[1:]))
 
 
 def _resize(x: torch.Tensor, size) -> torch.Tensor:
