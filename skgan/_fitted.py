@@ -69,11 +69,18 @@ class FittedGAN:
     def n_categories(self) -> int:
         return getattr(self.networks.discriminator, "n_categories", 0)
 
+    @property
+    def self_supervision(self) -> str:
+        """The discriminator's self-supervised task (``"none"``; older fits have none)."""
+        return getattr(self.networks.discriminator, "self_supervision", "none")
+
     def architecture(self) -> dict:
-        """``gan``, ``width``, ``latent_dim`` and (CatGAN's) ``n_categories``, as built."""
+        """``gan``, ``width``, ``latent_dim`` (and the kind's own sizes and task), as built."""
         arch = {"gan": self.kind, "width": self.width, "latent_dim": self.latent_dim}
         if "n_categories" in self.spec.params:
             arch["n_categories"] = self.n_categories
+        if "self_supervision" in self.spec.params:
+            arch["self_supervision"] = self.self_supervision
         return arch
 
     def sample_classes(self, n_samples: int, y, rng: torch.Generator) -> torch.Tensor | None:

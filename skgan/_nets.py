@@ -71,6 +71,13 @@ class Discriminator(nn.Module):
         Category logits the head adds (AC-GAN's classes, CatGAN's categories).
     real_fake : bool, default=True
         Whether the head has the real/fake logit (CatGAN's has none).
+    self_supervision : {"none", "contrastive", "rotation"}, default="none"
+        The heads of a self-supervised discriminator's own task
+        (``skgan.gans._selfsup``), on the flattened last block:
+        ``"contrastive"`` adds ContraD's two projection MLPs,
+        ``projection`` (views of real images) and ``projection_fake``
+        (gathering generated ones); ``"rotation"`` adds SS-GAN's 4-way
+        ``rotation`` classifier. The feature taps never read them.
 
     Notes
     -----
@@ -81,14 +88,26 @@ class Discriminator(nn.Module):
     """
 
     def __init__(
-        self, channels: int, side: int, width: int, n_categories: int = 0, real_fake: bool = True
+        self,
+        channels: int,
+        side: int,
+        width: int,
+        n_categories: int = 0,
+        real_fake: bool = True,
+        self_supervision: str = "none",
     ):
         super().__init__()
         self.blocks = conv_blocks(channels, side, width)
-        outputs = int(real_fake) + n_categories
-        self.head = nn.Conv2d(block_channels(width, side)[-1], outputs, 4, 1, 0)
+        last = block_channels(width, side)[-1]
+        self.head = nn.Conv2d(last, int(real_fake) + n_categories, 4, 1, 0)
+        if self_supervision == "contrastive":
+            self.projection = projection_head(last * 16, 8 * width, 2 * width)
+            self.projection_fake = projection_head(last * 16, 8 * width, 2 * width)
+        elif self_supervision == "rotation":
+            self.rotation = nn.Linear(last * 16, 4)
         self.n_categories = n_categories
         self.real_fake = real_fake
+        self.self_supervision = self_supervision
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.head(self.blocks(x)).flatten(1)
@@ -97,6 +116,11 @@ class Discriminator(nn.Module):
     def category_logits(self, logits: torch.Tensor) -> torch.Tensor:
         """The category columns of :meth:`forward`'s output."""
         return logits[:, int(self.real_fake) :]
+
+
+def projection_head(features: int, hidden: int, out: int) -> nn.Sequential:
+    """SimCLR's projection MLP: the contrastive loss compares its outputs, not the features."""
+    return nn.Sequential(nn.Linear(features, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, out))
 
 
 class Generator(nn.Module):

@@ -24,10 +24,12 @@ from functools import partial
 
 from sklearn.utils import check_scalar
 
+from ._augment import AUGMENTATIONS
 from ._device import PRECISIONS, resolve_device
 from ._readout import ENCODER_LAYERS, POOLINGS, READOUTS, TAP_PARAMS, TAPS
 from ._subspace import SUBSPACES
 from .gans import GANS
+from .gans._selfsup import TASKS
 
 SELECT_EPOCHS = ("last", "best")
 
@@ -144,6 +146,27 @@ PARAMS = (
         "training",
         resume=True,
         purpose="weights BiGAN's cycle-consistency term G(E(x)) ~ x",
+    ),
+    Param(
+        "self_supervision",
+        partial(one_of, ("auto", *TASKS)),
+        "training",
+        resume=True,
+        purpose="gives the DCGAN discriminator a self-supervised task",
+    ),
+    Param(
+        "augmentation",
+        partial(one_of, ("auto", *AUGMENTATIONS)),
+        "training",
+        resume=True,
+        purpose="draws the contrastive discriminator's views",
+    ),
+    Param(
+        "temperature",
+        partial(finite_real, True),
+        "training",
+        resume=True,
+        purpose="scales the contrastive discriminator's losses",
     ),
     Param("verbose", partial(integer, 0), "training"),
     Param("n_categories", partial(integer, 2), "training", resume=True, strict=False),

@@ -120,6 +120,7 @@ def save(fitted: FittedGAN, params: dict, subspace: dict | None, path) -> None:
         "format": FORMAT,
         "gan": fitted.kind,
         "n_categories": fitted.n_categories,
+        "self_supervision": fitted.self_supervision,
         **_header(params, metadata, fitted.history),
         "latent_dim": fitted.latent_dim,
         "width": fitted.width,
@@ -152,6 +153,7 @@ def load(path) -> tuple[dict, FittedGAN, dict | None]:
         payload["width"],
         payload["latent_dim"],
         payload.get("n_categories", 0),
+        payload.get("self_supervision", "none"),
     )
     with isolated_rng():  # building draws initial weights; the file's replace them
         networks = GANS[kind].build(size)

@@ -141,7 +141,14 @@ def fit_gan(
     acc, device, seed = _placement(settings)
     layout = images.layout
     n_categories = spec.n_categories(settings.options, names)
-    size = NetSize(layout.channels, layout.side, settings.width, settings.latent_dim, n_categories)
+    size = NetSize(
+        layout.channels,
+        layout.side,
+        settings.width,
+        settings.latent_dim,
+        n_categories,
+        spec.self_supervision(settings.options),
+    )
     main = acc is None or acc.is_main_process
     with seeded(seed, device), fast_kernels(device):
         keeper_params = {

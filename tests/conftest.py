@@ -64,7 +64,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def make_trainer(gan="dcgan", **kwargs):
+#: The kinds' own options in :func:`make_trainer`, unless given.
+TRAINER_OPTIONS = {
+    "reconstruction_weight": 0.0,
+    "n_categories": 4,
+    "self_supervision": "none",
+    "augmentation": "auto",
+    "temperature": 0.1,
+}
+
+
+def make_trainer(gan="dcgan", options=None, **kwargs):
     """A small GANTrainer of kind ``gan`` on 8 x 8 images in [0, 1] (flat rows of 64)."""
     import torch
 
@@ -74,8 +84,9 @@ def make_trainer(gan="dcgan", **kwargs):
 
     torch.manual_seed(0)
     spec = GANS[gan]
-    networks = spec.build(NetSize(1, 8, 4, 3, n_categories=4))
-    options = {name: 0.0 if name == "reconstruction_weight" else 4 for name in spec.params}
+    options = {name: TRAINER_OPTIONS[name] for name in spec.params} | (options or {})
+    task = spec.self_supervision(options)
+    networks = spec.build(NetSize(1, 8, 4, 3, n_categories=4, self_supervision=task))
     params = dict(
         latent_dim=3,
         spec=spec,

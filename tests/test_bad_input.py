@@ -268,6 +268,21 @@ CASES = [
         "reconstruction_weight weights BiGAN's cycle-consistency term",
     ),
     (
+        "unknown self_supervision",
+        fit(self_supervision="jigsaw"),
+        ValueError,
+        "self_supervision must be one of",
+    ),
+    (
+        "self_supervision with another GAN kind",
+        fit(gan="bigan", self_supervision="rotation"),
+        ValueError,
+        "self_supervision gives the DCGAN discriminator a self-supervised task: it needs "
+        "gan='dcgan'",
+    ),
+    ("unknown augmentation", fit(augmentation="flip"), ValueError, "augmentation must be one of"),
+    ("temperature zero", fit(temperature=0.0), ValueError, "temperature == 0.0, must be > 0"),
+    (
         "features='categories' without categories",
         fit(features="categories"),
         ValueError,

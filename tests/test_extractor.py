@@ -360,8 +360,8 @@ def test_warm_start_refuses_a_changed_architecture(digits):
     est = GANFeatureExtractor(**{**TINY, "warm_start": True}).fit(X)
     with pytest.raises(
         ValueError,
-        match=r"\(gan, width, latent_dim, n_categories\) = \('dcgan', 8, 8, 10\); "
-        r"got \('dcgan', 16, 8, 10\)",
+        match=r"\(gan, width, latent_dim, self_supervision\) = \('dcgan', 8, 8, 'contrastive'\); "
+        r"got \('dcgan', 16, 8, 'contrastive'\)",
     ):
         est.set_params(width=16).fit(X)
     with pytest.raises(ValueError, match="65 features, but GANFeatureExtractor is expecting 64"):
@@ -556,7 +556,9 @@ def test_inversion_reconstructs_held_out_digits_far_better_than_random_codes(gan
 def test_reconstruction_weight_makes_encoder_codes_describe_held_out_digits():
     X = load_digits().images
     params = dict(width=16, latent_dim=16, batch_size=32, n_epochs=3, random_state=0)
-    plain = GANFeatureExtractor(**params, gan="bigan", features="encoder").fit(X[:1000])
+    plain = GANFeatureExtractor(
+        **params, gan="bigan", features="encoder", reconstruction_weight=0.0
+    ).fit(X[:1000])
     cycle = clone(plain).set_params(reconstruction_weight=10.0).fit(X[:1000])
     assert "reconstruction" in cycle.history_[-1] and "reconstruction" not in plain.history_[-1]
     held_out = X[1000:1300]
@@ -809,3 +811,12 @@ def test_fitted_attributes_come_from_the_fitted_gan_and_are_read_only(fitted):
     with pytest.raises(AttributeError, match="set by fit"):
         fitted.generator_ = None
     assert not hasattr(GANFeatureExtractor(), "generator_")
+
+
+@pytest.mark.slow
+def test_the_default_bigan_encoder_inverts_its_generator():
+    X = load_digits().images
+    est = GANFeatureExtractor(gan="bigan", features="encoder", random_state=0).fit(X[:1500])
+    held_out = X[1500:]
+    random_codes = float(((est.sample(len(held_out), random_state=0) - held_out) ** 2).mean())
+    assert _reconstruction_error(est, held_out) < 0.5 * random_codes

@@ -34,7 +34,8 @@ class NetSize:
     ``channels``, ``side`` (the padded image side) and ``width`` as for
     :class:`skgan._nets.Discriminator`, ``latent_dim`` as for
     :class:`skgan._nets.Generator`; ``n_categories``: AC-GAN classes or CatGAN
-    categories (ignored by the other kinds).
+    categories (ignored by the other kinds); ``self_supervision``: the
+    discriminator's self-supervised task, whose heads it needs (``"none"``).
     """
 
     channels: int
@@ -42,6 +43,7 @@ class NetSize:
     width: int
     latent_dim: int
     n_categories: int = 0
+    self_supervision: str = "none"
 
 
 class GANSpec:
@@ -97,6 +99,10 @@ class GANSpec:
     def n_categories(self, options: dict, classes) -> int:
         """Category outputs to build: 0 unless the kind has categories."""
         return 0
+
+    def self_supervision(self, options: dict) -> str:
+        """The discriminator's self-supervised task to build and train (``"none"``: no task)."""
+        return "none"
 
     def history_keys(self, options: dict) -> tuple[str, ...]:
         """The values :meth:`step` records, given the kind's ``options``."""

@@ -1,26 +1,53 @@
-"""DCGAN (Radford et al., 2015): the non-saturating BCE game of G against D."""
+"""DCGAN (Radford et al., 2015): the non-saturating BCE game of G against D.
+
+Its discriminator may also learn a self-supervised task about real images
+(``self_supervision``; ContraD's contrastive views or SS-GAN's rotations,
+``skgan.gans._selfsup``): the same generator, block stack and feature taps.
+"""
 
 from __future__ import annotations
 
 import torch
 
 from .._nets import Discriminator, Generator, Networks
-from ._spec import GANSpec, NetSize, frozen, real_fake_loss, step_record
+from ._selfsup import STEPS, TASK_KEYS
+from ._spec import STEP_KEYS, GANSpec, NetSize, frozen, real_fake_loss, step_record
+
+#: What ``self_supervision="auto"`` trains: the task that gave the best features measured.
+DEFAULT_TASK = "contrastive"
 
 
 class DCGAN(GANSpec):
-    """Alternating D / G updates with the non-saturating BCE loss."""
+    """Alternating D / G updates with the non-saturating BCE loss (or a D task's step)."""
 
     name = "dcgan"
     title = "DCGAN"
+    params = ("self_supervision", "augmentation", "temperature")
 
     def build(self, size: NetSize) -> Networks:
         return Networks(
             generator=Generator(size.latent_dim, size.channels, size.side, size.width),
-            discriminator=Discriminator(size.channels, size.side, size.width),
+            discriminator=Discriminator(
+                size.channels, size.side, size.width, self_supervision=size.self_supervision
+            ),
         ).initialised()
 
+    def self_supervision(self, options):
+        task = options["self_supervision"]
+        return DEFAULT_TASK if task == "auto" else task
+
+    def history_keys(self, options):
+        return STEP_KEYS + TASK_KEYS[self.self_supervision(options)]
+
+    def collapsed(self, row):
+        # A contrastive D's real/fake head reads a representation the GAN loss
+        # never trains: it separating real from fake stops nothing.
+        return "contrastive" not in row and super().collapsed(row)
+
     def step(self, net, real, labels=None):
+        task = self.self_supervision(net.options)
+        if task != "none":
+            return STEPS[task](net, real)
         generator, discriminator = net.module_, net.discriminator_
         bce = net.criterion_
         with net.autocast():

@@ -1,0 +1,139 @@
+"""Batched image augmentation with per-sample random parameters, on the images' device.
+
+A self-supervised discriminator (``skgan.gans._selfsup``) compares augmented
+views of each image, and ContraD augments generated images the same way
+(DiffAugment). Every view is one affine warp, drawn per sample: rotation,
+zoom, translation, an optional random resized crop and horizontal flip,
+composed into a single ``2 x 3`` matrix and applied by ``F.affine_grid`` /
+``F.grid_sample``, then an optional brightness / contrast / saturation
+jitter. That is one kernel pair for the whole batch; torchvision's v2
+transforms draw one parameter set per call (the same warp for every image
+of a batch), and kornia adds a dependency for the same two kernels
+(benchmarks/results/augmentation-cpu.md measured the three).
+
+The warp is differentiable, so generated images keep their gradient to G.
+Random parameters come from ``torch``'s RNG of the images' device (or a given
+``torch.Generator``): training seeds it from ``random_state``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Augment:
+    """One family of random views: a per-sample affine warp, then colour jitter.
+
+    Parameters
+    ----------
+    rotation : float
+        Largest rotation, in degrees (uniform in ``[-rotation, rotation]``).
+    scale : tuple of float
+        Zoom range; ``> 1`` enlarges the content.
+    translation : float
+        Largest shift, as a fraction of the image side, per axis.
+    crop : tuple of float or None
+        Area range of a random resized crop (as a fraction of the image,
+        aspect ratio in ``[3/4, 4/3]``), resized back to the full side.
+    flip : bool
+        Mirror half of the images left-right (not for digits).
+    jitter : float
+        Largest relative change of brightness, contrast and (colour images)
+        saturation.
+    fill : {"background", "border"}
+        What enters at the edges: the lowest value, ``-1`` (the background of
+        digits scaled to ``[-1, 1]``), or the nearest edge pixel.
+    """
+
+    rotation: float = 0.0
+    scale: tuple[float, float] = (1.0, 1.0)
+    translation: float = 0.0
+    crop: tuple[float, float] | None = None
+    flip: bool = False
+    jitter: float = 0.0
+    fill: str = "background"
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Augmented views of the ``(n, C, H, W)`` batch ``x``, in ``[-1, 1]``."""
+        if self.is_identity():
+            return x
+        warped = _warp(x, self.matrices(len(x), x.device, generator), self.fill)
+        return self._jittered(warped, generator) if self.jitter else warped
+
+    def is_identity(self) -> bool:
+        """Whether every view equals its image."""
+        return self == Augment(fill=self.fill)
+
+    def matrices(self, n: int, device, generator=None) -> torch.Tensor:
+        """``n`` random ``2 x 3`` affine matrices (output to input coordinates, in [-1, 1])."""
+
+        def uniform(low, high, size=(n,)):
+            return low + (high - low) * torch.rand(size, device=device, generator=generator)
+
+        angle = uniform(-math.radians(self.rotation), math.radians(self.rotation))
+        # Sampling coordinates shrink by the zoom: content grows by it.
+        zoom = 1.0 / uniform(*self.scale)
+        size_x = size_y = torch.ones(n, device=device)
+        centre = uniform(-self.translation, self.translation, (n, 2)) * 2
+        if self.crop is not None:
+            area = uniform(*self.crop)
+            ratio = torch.exp(uniform(math.log(3 / 4), math.log(4 / 3)))
+            size_x = torch.sqrt(area * ratio).clamp(max=1.0)
+            size_y = torch.sqrt(area / ratio).clamp(max=1.0)
+            room = torch.stack([1 - size_x, 1 - size_y], dim=1)
+            centre = centre + uniform(-1.0, 1.0, (n, 2)) * room
+        if self.flip:
+            size_x = size_x * torch.where(uniform(0.0, 1.0) < 0.5, -1.0, 1.0)
+        cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
+        return torch.stack(
+            [
+                torch.stack([cos * size_x, -sin * size_y, centre[:, 0]], dim=1),
+                torch.stack([sin * size_x, cos * size_y, centre[:, 1]], dim=1),
+            ],
+            dim=1,
+        )
+
+    def _jittered(self, x: torch.Tensor, generator) -> torch.Tensor:
+        n, channels = x.shape[:2]
+
+        def factor():
+            unit = torch.rand((n, 1, 1, 1), device=x.device, generator=generator)
+            return 1 + self.jitter * (2 * unit - 1)
+
+        x = (x + 1) * factor() - 1  # brightness: scales intensity above the black level
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        x = (x - mean) * factor() + mean
+        if channels == 3:
+            grey = x.mean(dim=1, keepdim=True)
+            x = (x - grey) * factor() + grey
+        return x.clamp(-1.0, 1.0)
+
+
+def _warp(x: torch.Tensor, theta: torch.Tensor, fill: str) -> torch.Tensor:
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    if fill == "border":
+        return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+    # Zero padding of x + 1 fills with -1: the background of [-1, 1] images.
+    return F.grid_sample(x + 1, grid, padding_mode="zeros", align_corners=False) - 1
+
+
+#: ``augmentation`` presets of ``GANFeatureExtractor``.
+AUGMENTATIONS = {
+    # Digits and other small grayscale shapes: no flips (they change the class).
+    "digits": Augment(rotation=15.0, scale=(0.8, 1.2), translation=0.125),
+    # Photographs: SimCLR's crop and flip, with colour jitter.
+    "natural": Augment(crop=(0.3, 1.0), flip=True, jitter=0.4, fill="border"),
+    "none": Augment(),
+}
+
+
+def resolve_augmentation(name: str, channels: int) -> Augment:
+    """The preset ``name``; ``"auto"``: ``"digits"`` for one channel, ``"natural"`` else."""
+    if name == "auto":
+        name = "digits" if channels == 1 else "natural"
+    return AUGMENTATIONS[name]

@@ -1,0 +1,73 @@
+import math
+
+import pytest
+import torch
+
+from skgan._augment import AUGMENTATIONS, Augment, resolve_augmentation
+
+
+def batch(n=16, channels=1, side=16):
+    return torch.rand(n, channels, side, side, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+@pytest.mark.parametrize("name", ["digits", "natural"])
+def test_views_keep_shape_dtype_and_range(name):
+    x = batch(channels=3)
+    views = AUGMENTATIONS[name](x)
+    assert views.shape == x.shape and views.dtype == x.dtype and views.device == x.device
+    assert views.min() >= -1 - 1e-6 and views.max() <= 1 + 1e-6
+    assert not torch.equal(views, x)
+
+
+def test_views_are_seeded_by_the_generator_and_drawn_per_sample():
+    x = batch(1).expand(64, -1, -1, -1)  # 64 copies of one image
+    augment = AUGMENTATIONS["digits"]
+    first = augment(x, torch.Generator().manual_seed(3))
+    again = augment(x, torch.Generator().manual_seed(3))
+    other = augment(x, torch.Generator().manual_seed(4))
+    torch.testing.assert_close(first, again, rtol=0, atol=0)
+    assert not torch.equal(first, other)
+    # One warp per image, not one per batch (torchvision v2's batched call shares it).
+    assert len(torch.unique(first.flatten(1), dim=0)) == 64
+
+
+def test_digit_views_keep_the_background_and_never_mirror():
+    blank = -torch.ones(8, 1, 16, 16)
+    torch.testing.assert_close(AUGMENTATIONS["digits"](blank), blank)
+    x = batch(32)
+    flips = Augment(flip=True)(x)
+    for view, image in zip(flips, x, strict=True):
+        mirrored = torch.allclose(view, image.flip(-1), atol=1e-5)
+        assert torch.allclose(view, image, atol=1e-5) or mirrored
+    assert not Augment(flip=False).flip and not AUGMENTATIONS["digits"].flip
+
+
+def test_a_crop_covers_the_asked_share_of_the_image():
+    theta = Augment(crop=(0.25, 0.25)).matrices(100, "cpu", torch.Generator().manual_seed(0))
+    area = torch.linalg.det(theta[:, :, :2]).abs()
+    torch.testing.assert_close(area, torch.full((100,), 0.25), rtol=1e-5, atol=1e-6)
+    # The crop stays inside the image: |centre| + half-size <= 1 per axis.
+    extent = theta[:, :, 2].abs() + theta[:, :, :2].abs().sum(dim=2)
+    assert (extent <= 1 + 1e-5).all()
+
+
+def test_rotation_and_zoom_stay_within_their_ranges():
+    augment = Augment(rotation=15.0, scale=(0.8, 1.2))
+    theta = augment.matrices(500, "cpu", torch.Generator().manual_seed(0))
+    angles = torch.atan2(theta[:, 1, 0], theta[:, 0, 0])
+    zoom = 1 / torch.linalg.det(theta[:, :, :2]).sqrt()
+    assert angles.abs().max() <= math.radians(15) + 1e-6
+    assert 0.8 - 1e-5 <= zoom.min() and zoom.max() <= 1.2 + 1e-5
+
+
+def test_views_pass_gradients_to_generated_images():
+    fake = batch(4).requires_grad_()
+    AUGMENTATIONS["digits"](fake).sum().backward()
+    assert fake.grad is not None and fake.grad.abs().sum() > 0
+
+
+def test_auto_picks_by_channels_and_none_is_the_identity():
+    assert resolve_augmentation("auto", 1) is AUGMENTATIONS["digits"]
+    assert resolve_augmentation("auto", 3) is AUGMENTATIONS["natural"]
+    x = batch()
+    assert AUGMENTATIONS["none"](x) is x
