@@ -1,4 +1,4 @@
-"""MNIST linear probe: raw pixels vs random-weight and trained GAN features.
+"""MNIST linear probe: raw pixels and scattering vs random-weight and trained GAN features.
 
 Fits GANFeatureExtractor on the 60000 MNIST training images (no labels), then
 scores a linear SVM on each feature set with 60000, 1000 and 100 labels
@@ -6,7 +6,9 @@ scores a linear SVM on each feature set with 60000, 1000 and 100 labels
 on each draw's labels, or on a held-out sixth with all labels). All rows
 come from this one run with the same protocol (``skgan.evaluation``).
 
-``--models`` picks the rows (default: all): raw pixels, DCGAN discriminator
+``--models`` picks the rows (default: all): raw pixels, a scattering
+transform (kymatio's ``Scattering2D(J=2, L=8)``, a fixed wavelet network that
+needs no training: ``pip install skgan[bench]``), DCGAN discriminator
 features (random and trained), and the generator-side rows of a BiGAN (its
 encoder's code E(x) and penultimate layer, its joint discriminator's pooled
 x-path, random and trained; also for a BiGAN trained with ALICE's
@@ -54,9 +56,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+import torch
 from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
 from _examples_dcgan import train as train_examples_dcgan
 from sklearn.neighbors import KNeighborsClassifier
@@ -99,9 +103,35 @@ def bigan_rows(prefix: str, fit: str) -> dict:
     }
 
 
+def pixels(images, device) -> np.ndarray:
+    """Pixels scaled to [0, 1], one row per image (nothing runs on ``device``)."""
+    return images.reshape(len(images), -1) / 255.0
+
+
+#: Images per batch of the scattering transform.
+SCATTERING_BATCH = 1000
+
+
+def scattering(images, device) -> np.ndarray:
+    """Scattering2D(J=2, L=8) coefficients of the images scaled to [0, 1], one row per image."""
+    # kymatio.torch also imports its 3-D scattering, which fails on current SciPy (no
+    # scipy.special.sph_harm); the 2-D torch frontend alone does not need it.
+    from kymatio.scattering2d.frontend.torch_frontend import ScatteringTorch2D
+
+    transform = ScatteringTorch2D(J=2, shape=images.shape[1:], L=8).to(device)
+    rows = []
+    with torch.inference_mode():
+        for start in range(0, len(images), SCATTERING_BATCH):
+            batch = torch.from_numpy(images[start : start + SCATTERING_BATCH] / np.float32(255))
+            rows.append(transform(batch.to(device)).flatten(1).cpu().numpy())
+    return np.concatenate(rows)
+
+
 #: Rows: key -> (row name, fit it reads, read-out parameters, on the inversion subset).
+#: A row without a fit reads ``transform(images, device)`` instead.
 ROWS = {
-    "raw": ("raw pixels", None, {}, False),
+    "raw": ("raw pixels", None, {"transform": pixels}, False),
+    "scattering": ("scattering J=2, L=8", None, {"transform": scattering}, False),
     "random-d": ("random-weight D", "random DCGAN", {}, False),
     "dcgan-d": ("trained D", "DCGAN", {}, False),
     "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
@@ -211,12 +241,11 @@ def fit_gan(name: str, params: dict, X_train, y_train, args, fits: dict) -> GANF
     return estimator
 
 
-def extract(name: str, estimator, readout: dict, X_train, X_test, record: dict):
-    """Features of a fitted ``estimator`` with the row's read-out parameters; timed."""
-    estimator.set_params(**{**READOUT, **readout})
+def extract(name: str, transform, X_train, X_test, record: dict):
+    """Features ``transform(X)`` of the training and test images; timed."""
     with timed(record, "transform_seconds"):
-        F_train = estimator.transform(X_train)
-        F_test = estimator.transform(X_test)
+        F_train = transform(X_train)
+        F_test = transform(X_test)
     record.update(
         n_features=int(F_train.shape[1]),
         transform_images_per_s=(len(X_train) + len(X_test)) / record["transform_seconds"],
@@ -233,16 +262,7 @@ def extract_pretrained(name, netD, readout, X_fit, X_train, X_test, record, devi
     )
     with timed(record, "readout_fit_seconds"):
         features.fit(X_fit)
-    with timed(record, "transform_seconds"):
-        F_train = features.transform(X_train)
-        F_test = features.transform(X_test)
-    record.update(
-        n_features=int(F_train.shape[1]),
-        transform_images_per_s=(len(X_train) + len(X_test)) / record["transform_seconds"],
-        peak_rss_mb_after=peak_rss_mb(),
-    )
-    print(f"{name}: {F_train.shape[1]} features, transform {record['transform_seconds']:.1f} s")
-    return F_train, F_test
+    return extract(name, features.transform, X_train, X_test, record)
 
 
 def nearest_neighbor_accuracy(F_train, y_train, F_test, y_test) -> float:
@@ -514,8 +534,8 @@ def main(argv=None) -> None:
         Xa, ya, Xb, yb = X_train[:n_train], y_train[:n_train], X_test[:n_test], y_test[:n_test]
         record = rows.setdefault(row_name, {"fit": fit, "subset": subset, "n_train": n_train})
         if fit is None:
-            features = (Xa.reshape(len(Xa), -1) / 255.0, Xb.reshape(len(Xb), -1) / 255.0)
-            record["n_features"] = features[0].shape[1]
+            transform = partial(readout["transform"], device=device)
+            features = extract(row_name, transform, Xa, Xb, record)
         elif fit == EXAMPLES_FIT:
             gan_train = X_train[: args.gan_train]
             if fit not in estimators:
@@ -536,8 +556,8 @@ def main(argv=None) -> None:
                 estimators[fit] = fit_gan(
                     fit, specs[fit], gan_train, y_train[: args.gan_train], args, payload["fits"]
                 )
-            estimator = estimators[fit].set_params(**inversion)
-            features = extract(row_name, estimator, readout, Xa, Xb, record)
+            estimator = estimators[fit].set_params(**inversion, **{**READOUT, **readout})
+            features = extract(row_name, estimator.transform, Xa, Xb, record)
         if features[0].shape[1] <= KNN_MAX_DIMS:
             record["nearest_neighbor"] = nearest_neighbor_accuracy(features[0], ya, features[1], yb)
             print(f"  {row_name} 1-NN: {100 * record['nearest_neighbor']:.2f} %", flush=True)

@@ -236,6 +236,24 @@ def _standardize(train_features, test_features):
     return (train_features - mean) / std, (test_features - mean) / std
 
 
+def _row_space_coordinates(X, test_features):
+    """Coordinates of ``X``'s rows and of the test rows in an orthonormal basis of X's row space.
+
+    With ``X.T = Q R`` (reduced QR, ``Q`` of shape (n_features, n_samples))
+    the rows' coordinates ``X @ Q`` are ``R.T``; inner products with and
+    among ``X``'s rows are unchanged, so an L2-penalised linear model fitted
+    on them is the one fitted on ``X`` (see :func:`linear_probe`). One zero
+    column follows the ``n_samples`` coordinates.
+    """
+    # Householder QR in the features' float32 is enough (Q orthonormal to 4e-7 for 1000 rows
+    # of 7168 MNIST features, as accurate as the features) and needs no float64 copy.
+    Q, R = np.linalg.qr(X.T)
+    # A square X @ Q would flip LinearSVC(dual="auto") to its primal solver, up to 40 times
+    # slower on 1000 MNIST rows than the dual it picks for the wide rows; a zero column keeps
+    # the rows fewer than the features and changes neither a margin nor the objective.
+    return np.pad(R.T, ((0, 0), (0, 1))), np.pad(test_features @ Q, ((0, 0), (0, 1)))
+
+
 def linear_probe(
     train_features,
     y_train,
@@ -272,12 +290,36 @@ def linear_probe(
         Seeds the draws and folds.
     make_svm : callable, default=LBFGSLinearSVC
         ``make_svm(C=...)`` returns an unfitted classifier (e.g.
-        ``sklearn.svm.LinearSVC``).
+        ``sklearn.svm.LinearSVC``). It must be an L2-penalised linear model,
+        whose fit does not change under a rotation of the features (see Notes):
+        not ``LinearSVC(penalty="l1")``, not a tree.
 
     Returns
     -------
     result : dict
         ``mean`` and ``std`` accuracy, per-draw ``scores`` and chosen ``Cs``.
+
+    Notes
+    -----
+    A draw with fewer labelled rows ``n`` than features ``d`` is solved in
+    ``n`` dimensions. LinearSVC's problem (squared hinge, ``|w|^2`` plus the
+    intercept penalised as a feature of value 1) has its optimum ``w`` in
+    the span of the training rows (representer theorem), and so does every
+    cross-validation fold's, whose rows are some of the draw's. With ``Q``
+    (d x n) an orthonormal basis of that span (QR of the draw's
+    standardised rows), ``w = Q c`` gives ``|w| = |c|`` and the
+    same margins ``x w = (x Q) c`` for every row ``x``, train or test. So
+    the SVMs are fitted on the rows ``X Q`` and score the test rows
+    ``test Q`` (each with a zero column, so that ``LinearSVC(dual="auto")``
+    keeps the dual solver it picks for wide rows): the same objective,
+    chosen ``C`` and test decisions up to solver tolerance, at the cost of
+    a QR of ``n^2 d`` and a product of ``n_test n d`` instead of solves on
+    ``n x d`` matrices. On 7168 random-weight discriminator features of
+    MNIST (20000 training, 5000 test images, one CPU thread, 2 draws, 3 Cs)
+    a probe took 4.6 s instead of 9.4 s with 100 labels and 17 s instead
+    of 143 s with 1000 (``sklearn.svm.LinearSVC``; ``LBFGSLinearSVC``: 10
+    s instead of 27 s and 45 s instead of 208 s), with the same chosen Cs
+    and test accuracies within one test image.
 
     Examples
     --------
@@ -302,9 +344,11 @@ def linear_probe(
             index = np.arange(len(y_train))
         else:
             index = balanced_draw(y_train, n_labels // n_classes, rng)
-        X, y = train_features[index], y_train[index]
+        X, y, test = train_features[index], y_train[index], test_features
+        if len(X) < X.shape[1]:
+            X, test = _row_space_coordinates(X, test_features)
         C = select_C(X, y, Cs, 1 if full else n_splits, rng.randint(2**31 - 1), make_svm)
-        scores.append(make_svm(C=C).fit(X, y).score(test_features, y_test))
+        scores.append(make_svm(C=C).fit(X, y).score(test, y_test))
         chosen.append(C)
     return {
         "mean": float(np.mean(scores)),

@@ -5,9 +5,12 @@ from sklearn.datasets import load_digits
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
+from skgan import evaluation
 from skgan.evaluation import (
     LBFGSLinearSVC,
+    _row_space_coordinates,
     _signed_targets,
+    _standardize,
     balanced_draw,
     clustering_accuracy,
     linear_probe,
@@ -65,6 +68,83 @@ def test_linear_probe_reports_draws_and_uses_all_labels_once(scaled_digits):
         X[:1000], y[:1000], X[1000:], y[1000:], 1000, random_state=0, make_svm=LinearSVC
     )
     assert len(full["scores"]) == 1 and full["mean"] > few["mean"]
+
+
+@pytest.fixture(scope="module")
+def wide_digits():
+    """Random ReLU features of digits: 2000 columns of full rank, more than any draw's rows."""
+    X, y = load_digits(return_X_y=True)
+    weights = np.random.default_rng(0).standard_normal((64, 2000)) / 8
+    features = np.maximum(X / 16 @ weights, 0.0).astype(np.float32)
+    return features[:1000], y[:1000], features[1000:], y[1000:]
+
+
+def _tight_liblinear(C):
+    return LinearSVC(C=C, tol=1e-8, max_iter=100000)
+
+
+def test_row_space_coordinates_keep_every_inner_product_with_the_rows(wide_digits):
+    X, _, test, _ = wide_digits
+    Xs, test_s = _standardize(X, test)
+    Xs = Xs[:60]
+    coords, test_coords = _row_space_coordinates(Xs, test_s)
+    # One column more than rows, so that LinearSVC(dual="auto") still picks its dual solver.
+    assert coords.shape == (60, 61) and test_coords.shape == (len(test), 61)
+    scale = np.abs(Xs @ Xs.T).max()
+    np.testing.assert_allclose(coords @ coords.T, Xs @ Xs.T, atol=1e-5 * scale)
+    np.testing.assert_allclose(test_coords @ coords.T, test_s @ Xs.T, atol=1e-5 * scale)
+    # Test rows are not in the row space: only their projection onto it is kept.
+    assert (test_coords**2).sum() < 0.9 * (test_s**2).sum()
+
+
+@pytest.mark.parametrize("C", [1e-3, 0.1])
+def test_svm_in_row_space_coordinates_solves_the_full_problem(wide_digits, C):
+    X, y, test, _ = wide_digits
+    Xs, test_s = _standardize(X, test)
+    Xs, ys = Xs[:80], y[:80]
+    coords, test_coords = _row_space_coordinates(Xs, test_s)
+    full = _tight_liblinear(C).fit(Xs, ys)
+    small = _tight_liblinear(C).fit(coords, ys)
+    signed = _signed_targets(np.searchsorted(full.classes_, ys), len(full.classes_))
+    full_obj = squared_hinge_objective(full.coef_, full.intercept_, Xs, signed, C)
+    small_obj = squared_hinge_objective(small.coef_, small.intercept_, coords, signed, C)
+    np.testing.assert_allclose(small_obj, full_obj, rtol=1e-5)
+    np.testing.assert_allclose(
+        small.decision_function(test_coords), full.decision_function(test_s), atol=1e-4
+    )
+
+
+@pytest.mark.parametrize("make_svm", [_tight_liblinear, LBFGSLinearSVC])
+@pytest.mark.parametrize("n_labels", [50, 100])
+def test_linear_probe_in_row_space_matches_the_plain_solve(
+    wide_digits, monkeypatch, make_svm, n_labels
+):
+    calls = []
+
+    def spy(X, test_features):
+        calls.append(X.shape)
+        return _row_space_coordinates(X, test_features)
+
+    kwargs = dict(n_draws=3, Cs=(1e-3, 1e-2, 1e-1), random_state=0, make_svm=make_svm)
+    monkeypatch.setattr(evaluation, "_row_space_coordinates", spy)
+    fast = linear_probe(*wide_digits, n_labels, **kwargs)
+    assert calls == [(n_labels, 2000)] * 3
+    monkeypatch.setattr(evaluation, "_row_space_coordinates", lambda X, test: (X, test))
+    plain = linear_probe(*wide_digits, n_labels, **kwargs)
+    assert fast["Cs"] == plain["Cs"]
+    # One test digit of 797 may flip where L-BFGS stops at its float32 tolerance.
+    np.testing.assert_allclose(fast["scores"], plain["scores"], atol=1.5 / 797)
+    assert fast["mean"] > 0.6
+
+
+def test_linear_probe_keeps_the_features_with_more_rows_than_features(scaled_digits, monkeypatch):
+    def refuse(X, test_features):
+        raise AssertionError("no projection expected")
+
+    monkeypatch.setattr(evaluation, "_row_space_coordinates", refuse)
+    X, y = scaled_digits
+    result = linear_probe(X[:1000], y[:1000], X[1000:], y[1000:], 100, n_draws=1, random_state=0)
+    assert result["mean"] > 0.7
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 1024])
