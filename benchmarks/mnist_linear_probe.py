@@ -9,7 +9,9 @@ come from this one run with the same protocol (``skgan.evaluation``).
 ``--models`` picks the rows (default: all): raw pixels, a scattering
 transform (kymatio's ``Scattering2D(J=2, L=8)``, a fixed wavelet network that
 needs no training: ``pip install skgan[bench]``), DCGAN discriminator
-features (random and trained), and the generator-side rows of a BiGAN (its
+features (random weights; trained as Radford's plain DCGAN, with the
+contrastive task of ContraD and with the rotation task of SS-GAN,
+``self_supervision``), and the generator-side rows of a BiGAN (its
 encoder's code E(x) and penultimate layer, its joint discriminator's pooled
 x-path, random and trained; also for a BiGAN trained with ALICE's
 cycle-consistency term, ``reconstruction_weight``) and of generator
@@ -50,6 +52,11 @@ Usage::
         catgan-d catgan-categories                          # the class-aware table
     python benchmarks/mnist_linear_probe.py --name mnist_pytorch_dcgan \
         --models raw random-d dcgan-d --pytorch-dcgan       # + the pytorch/examples DCGAN
+    python benchmarks/mnist_linear_probe.py --name mnist_selfsup --n-epochs 3 \
+        --models raw scattering random-d dcgan-d contrastive-d rotation-d  # D tasks
+    python benchmarks/mnist_linear_probe.py --name mnist_selfsup_small --n-train 10000 \
+        --n-epochs 3 --labels 5000 --n-draws 3 --no-solver-check \
+        --models scattering random-d dcgan-d contrastive-d   # the small-data case
 """
 
 from __future__ import annotations
@@ -133,7 +140,9 @@ ROWS = {
     "raw": ("raw pixels", None, {"transform": pixels}, False),
     "scattering": ("scattering J=2, L=8", None, {"transform": scattering}, False),
     "random-d": ("random-weight D", "random DCGAN", {}, False),
-    "dcgan-d": ("trained D", "DCGAN", {}, False),
+    "dcgan-d": ("plain DCGAN D", "DCGAN", {}, False),
+    "contrastive-d": ("contrastive D (ContraD)", "DCGAN, contrastive D", {}, False),
+    "rotation-d": ("rotation D (SS-GAN)", "DCGAN, rotation D", {}, False),
     "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
     "random-bigan-d": ("random-weight BiGAN pooled D", "random BiGAN", {}, False),
     **bigan_rows("bigan", "BiGAN"),
@@ -182,10 +191,12 @@ def fit_specs(args) -> dict:
     """GAN parameters of each fit the rows may read."""
     sizes = dict(width=args.width, latent_dim=args.latent_dim)
     specs = {
-        "random DCGAN": dict(n_epochs=0),
-        "DCGAN": dict(n_epochs=args.n_epochs),
-        "random BiGAN": dict(gan="bigan", n_epochs=0),
-        "BiGAN": dict(gan="bigan", n_epochs=args.bigan_epochs),
+        "random DCGAN": dict(n_epochs=0, self_supervision="none"),
+        "DCGAN": dict(n_epochs=args.n_epochs, self_supervision="none"),
+        "DCGAN, contrastive D": dict(n_epochs=args.n_epochs, self_supervision="contrastive"),
+        "DCGAN, rotation D": dict(n_epochs=args.n_epochs, self_supervision="rotation"),
+        "random BiGAN": dict(gan="bigan", n_epochs=0, reconstruction_weight=0.0),
+        "BiGAN": dict(gan="bigan", n_epochs=args.bigan_epochs, reconstruction_weight=0.0),
         "BiGAN + cycle": dict(
             gan="bigan",
             n_epochs=args.bigan_epochs,
@@ -231,7 +242,17 @@ def fit_gan(name: str, params: dict, X_train, y_train, args, fits: dict) -> GANF
         history=[
             {
                 k: row[k]
-                for k in ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "reconstruction", "dur")
+                for k in (
+                    "epoch",
+                    "loss_d",
+                    "loss_g",
+                    "d_real",
+                    "d_fake",
+                    "reconstruction",
+                    "contrastive",
+                    "rotation",
+                    "dur",
+                )
                 if k in row
             }
             for row in estimator.history_
@@ -412,17 +433,18 @@ def markdown(payload: dict) -> str:
     if payload["fits"]:
         lines += [
             "",
-            "| fit | GAN | width | latent_dim | reconstruction_weight | labels seen | epochs "
-            "| s / epoch (each epoch) | train img/s | fit s |",
-            "|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
+            "| fit | GAN | D task | width | latent_dim | reconstruction_weight | labels seen "
+            "| epochs | s / epoch (each epoch) | train img/s | fit s |",
+            "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
         ]
         for name, fit in payload["fits"].items():
             each = ", ".join(f"{d:.0f}" for d in fit["epoch_seconds"]) or "-"
             mean = fit["mean_epoch_seconds"]
             ips = fit["train_images_per_s"]
             lines.append(
-                f"| {name} | {fit.get('gan', 'dcgan')} | {fit.get('width', 64)} | "
-                f"{fit.get('latent_dim', 100)} | {fit.get('reconstruction_weight', 0)} | "
+                f"| {name} | {fit.get('gan', 'dcgan')} | {fit.get('self_supervision', '-')} | "
+                f"{fit.get('width', 64)} | "
+                f"{fit.get('latent_dim', 100)} | {fit.get('reconstruction_weight', '-')} | "
                 f"{fit.get('labels') or 0} | "
                 f"{fit['n_epochs']} | "
                 f"{'-' if mean is None else f'{mean:.1f}'} ({each}) | "

@@ -28,7 +28,7 @@ from ._device import resolve_autocast, resolve_device
 from ._fitted import FittedGAN
 from ._labels import check_labels, class_indices, selection_labels
 from ._nets import n_blocks
-from ._params import ROWS, check_kind_params, check_params, resume_params
+from ._params import ROWS, check_kind_params, check_params, resume_params, upgraded_params
 from ._readout import READOUTS, ReadoutSettings, check_support, read_features, resolve_layers
 from ._subspace import fit_subspace, project
 from ._training import Start, TrainingSettings, fit_gan
@@ -989,13 +989,17 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
             The fitted extractor, ready to ``transform`` and ``sample``.
         """
         params, fitted, subspace = _persistence.load(path)
-        estimator = cls(**params)
+        estimator = cls(**upgraded_params(params, cls._defaults()))
         estimator._assign(fitted, subspace)
         return estimator
 
     def __setstate__(self, state):
-        # Pickles of skgan 0.1.0 hold the fit as separate attributes.
-        super().__setstate__(_persistence.legacy_state(state))
+        # Pickles of skgan 0.1.0 hold the fit as separate attributes; older
+        # pickles lack newer parameters.
+        state = _persistence.legacy_state(state)
+        defaults = self._defaults()
+        saved = {name: state[name] for name in defaults if name in state}
+        super().__setstate__({**state, **upgraded_params(saved, defaults)})
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

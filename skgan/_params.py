@@ -222,6 +222,31 @@ def check_kind_params(params: dict, defaults: dict) -> None:
             raise ValueError(f"{param.name} {param.purpose}: it needs {wanted}; got gan={gan!r}.")
 
 
+#: What a fit made before these parameters existed did (for save files, pickles
+#: and checkpoints that lack them); other absent parameters take their defaults.
+ABSENT = {"self_supervision": "none"}
+
+
+def upgraded_params(params: dict, defaults: dict) -> dict:
+    """Saved ``params`` (of a file, pickle or checkpoint) in terms of today's parameters.
+
+    Parameters written by this version are returned as they are. In older
+    ones, a parameter the file lacks gets the value that reproduces the old
+    fit (:data:`ABSENT`) or its default, and a parameter of other GAN kinds
+    than the file's gets its default (it was unused, and its default may
+    have changed since).
+    """
+    if set(defaults) <= set(params):
+        return params
+    params = {**defaults, **ABSENT, **params}
+    gan = params["gan"]
+    for param in PARAMS:
+        kinds = param.kinds
+        if param.strict and kinds is not None and gan not in kinds:
+            params[param.name] = defaults[param.name]
+    return params
+
+
 def resume_params(select_epoch: str) -> tuple[str, ...]:
     """The parameters a checkpoint must share with the fit that resumes it.
 

@@ -33,6 +33,7 @@ from skorch.history import History
 from ._fitted import FittedGAN
 from ._images import DatasetSamples, ImageLayout, isolated_rng
 from ._nets import Networks
+from ._params import upgraded_params
 from .gans import GANS, NetSize
 
 FORMAT = "skgan.GANFeatureExtractor/1"
@@ -285,7 +286,8 @@ class Checkpoint:
         if not self.path.exists():
             return None
         payload = _read(self.path, CHECKPOINT_FORMAT)
-        saved = _tuple_params({**json_params(self.defaults), **json.loads(payload["params"])})
+        saved = json.loads(payload["params"])
+        saved = _tuple_params(upgraded_params(saved, json_params(self.defaults)))
         current = _tuple_params(json_params(self.params))
         differ = [name for name in self.must_match if saved.get(name) != current.get(name)]
         metadata = json.loads(payload["metadata"])

@@ -1,3 +1,4 @@
+import json
 import pickle
 from pathlib import Path
 
@@ -147,3 +148,23 @@ def test_files_and_pickles_of_skgan_0_1_0_load_and_give_their_features(kind, how
     # The training record came along: the fit goes on.
     est.partial_fit(X, np.arange(len(X)) % 10 if kind == "acgan" else None)
     assert len(est.history_) == 2
+
+
+def test_a_file_from_before_the_discriminator_tasks_loads_as_the_plain_dcgan(digits, tmp_path):
+    """Regression: such files hold reconstruction_weight=0.0 (then the default) and no task."""
+    X, _ = digits
+    plain = GANFeatureExtractor(**TINY, self_supervision="none", warm_start=True).fit(X)
+    plain.save(tmp_path / "m.skgan")
+    payload = torch.load(tmp_path / "m.skgan", weights_only=True)
+    params = json.loads(payload["params"])
+    for name in ("self_supervision", "augmentation", "temperature"):
+        del params[name]
+    params["reconstruction_weight"] = 0.0
+    payload["params"] = json.dumps(params)
+    del payload["self_supervision"]
+    torch.save(payload, tmp_path / "old.skgan")
+    old = GANFeatureExtractor.load(tmp_path / "old.skgan")
+    assert old.self_supervision == "none" and old.reconstruction_weight == 10.0
+    np.testing.assert_array_equal(old.transform(X), plain.transform(X))
+    old.fit(X)  # warm start: the same plain DCGAN trains on
+    assert len(old.history_) == 2
