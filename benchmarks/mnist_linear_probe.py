@@ -142,6 +142,12 @@ ROWS = {
     "random-d": ("random-weight D", "random DCGAN", {}, False),
     "dcgan-d": ("plain DCGAN D", "DCGAN", {}, False),
     "contrastive-d": ("contrastive D (ContraD)", "DCGAN, contrastive D", {}, False),
+    "contrastive-last": (
+        "contrastive D, last block only (the heads' input)",
+        "DCGAN, contrastive D",
+        {"layers": [-1]},
+        False,
+    ),
     "rotation-d": ("rotation D (SS-GAN)", "DCGAN, rotation D", {}, False),
     "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
     "random-bigan-d": ("random-weight BiGAN pooled D", "random BiGAN", {}, False),
@@ -184,7 +190,7 @@ EXAMPLES_ROWS = {
 #: Labels an AC-GAN fit sees: all, or this many per class with the rest unlabelled (-1).
 SEMI_LABELS_PER_CLASS = 10
 #: Read-out parameters every row starts from (one fitted extractor serves several rows).
-READOUT = {"features": "discriminator", "encoder_layer": "latent"}
+READOUT = {"features": "discriminator", "encoder_layer": "latent", "layers": "all"}
 
 
 def fit_specs(args) -> dict:

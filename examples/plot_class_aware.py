@@ -8,9 +8,10 @@ A DCGAN's discriminator only tells real from generated images. An AC-GAN
 both train on scikit-learn's 8x8 digits: the AC-GAN sees 10 % of the training
 labels (the rest are marked ``-1``), the CatGAN none. A linear SVM then reads
 each discriminator's pooled features, beside raw pixels, a random-weight
-discriminator and a DCGAN's. The AC-GAN draws digits of a requested class,
-and the CatGAN's categories are scored as a clustering. A classifier fitted on
-real digits judges both generators' samples
+discriminator and a DCGAN's (with the default contrastive discriminator task).
+The AC-GAN draws digits of a requested class, and the CatGAN's categories are
+scored as a clustering. A classifier fitted on real digits judges both
+generators' samples
 (:func:`skgan.evaluation.sample_quality`).
 """
 
@@ -51,7 +52,7 @@ few_labels = np.where(rng.random(len(y_train)) < 0.1, y_train, -1)  # -1: unlabe
 settings = dict(width=32, latent_dim=32, random_state=0)
 extractors = {
     "random-weight D": GANFeatureExtractor(n_epochs=0, **settings),
-    "DCGAN D": GANFeatureExtractor(n_epochs=N_EPOCHS, **settings),
+    "DCGAN D (contrastive)": GANFeatureExtractor(n_epochs=N_EPOCHS, **settings),
     "AC-GAN D (10 % labels)": GANFeatureExtractor(gan="acgan", n_epochs=N_EPOCHS, **settings),
     "CatGAN D (no labels)": GANFeatureExtractor(gan="catgan", n_epochs=N_EPOCHS, **settings),
 }

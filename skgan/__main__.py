@@ -1,10 +1,11 @@
 """Command line: ``python -m skgan demo``.
 
-Trains a DCGAN on digits without labels, then compares a linear SVM on raw
-pixels, on a random-weight discriminator's features and on the trained
-discriminator's features, writes a grid of generated digits and says how many
-of them a classifier fitted on the real training digits recognises
-(:func:`skgan.evaluation.sample_quality`).
+Trains two DCGANs on digits without labels, Radford's plain one and the
+default one whose discriminator also learns a contrastive task, then compares a
+linear SVM on raw pixels, on a random-weight discriminator's features and on
+each trained discriminator's features, writes a grid of each generator's digits
+and says how many of them a classifier fitted on the real training digits
+recognises (:func:`skgan.evaluation.sample_quality`).
 """
 
 from __future__ import annotations
@@ -81,7 +82,13 @@ def demo(args) -> None:
     rows = [
         ("raw pixels", _svm_pipeline()),
         ("random-weight D", _svm_pipeline(GANFeatureExtractor(n_epochs=0, **gan))),
-        ("trained D", _svm_pipeline(GANFeatureExtractor(n_epochs=args.n_epochs, **gan))),
+        (
+            "plain DCGAN D",
+            _svm_pipeline(
+                GANFeatureExtractor(n_epochs=args.n_epochs, self_supervision="none", **gan)
+            ),
+        ),
+        ("contrastive D", _svm_pipeline(GANFeatureExtractor(n_epochs=args.n_epochs, **gan))),
     ]
     flat = (X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1))
     print(f"{'features':<18}{'dims':>6}{'accuracy':>10}{'seconds':>9}")
@@ -92,14 +99,15 @@ def demo(args) -> None:
         accuracy = pipeline.score(Xb, y_test)
         dims = pipeline[-1].coef_.shape[1]
         print(f"{name:<18}{dims:>6}{100 * accuracy:>9.2f}%{time.perf_counter() - start:>9.1f}")
-    extractor = rows[-1][1][0]
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{args.dataset}_samples.png"
-    _save_grid(extractor, path, args.seed)
-    print(f"generated digits: {path}")
     judge = _judge(X_train, y_train)
-    generated = extractor.sample(500, random_state=args.seed)
-    for name, images in (("real test digits", X_test), ("generated digits", generated)):
+    batches = {"real test digits": X_test}
+    for (name, pipeline), suffix in zip(rows[2:], ("_plain", ""), strict=True):
+        path = args.out / f"{args.dataset}_samples{suffix}.png"
+        _save_grid(pipeline[0], path, args.seed)
+        print(f"digits generated with the {name}: {path}")
+        batches[f"{name} generator"] = pipeline[0].sample(500, random_state=args.seed)
+    for name, images in batches.items():
         q = sample_quality(judge, images.reshape(len(images), -1))
         print(
             f"{name}: {100 * q['recognised']:.0f} % recognised by a classifier of real digits, "
