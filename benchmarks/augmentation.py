@@ -83,6 +83,7 @@ def main(argv=None) -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--side", type=int, default=32)
     parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--note", default="", help="what else ran on the machine")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -104,7 +105,8 @@ def main(argv=None) -> None:
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {args.threads} torch threads); "
         f"torch {m['torch']}, {m['date']}. Batch {args.batch} x 1 x {args.side} x {args.side} "
         f"float32; {args.reps} timed calls after 3 warm-up calls. Distinct: outputs that "
-        f"differ among {args.batch} copies of one image ({args.batch} = parameters per sample).",
+        f"differ among {args.batch} copies of one image ({args.batch} = parameters per sample)."
+        + (f" {args.note}" if args.note else ""),
         "",
         "| method | median ms | min ms | distinct outputs |",
         "|---|---:|---:|---:|",
