@@ -104,6 +104,16 @@ def test_bf16_training_and_transform_are_finite_and_close_to_float32(images, gan
     np.testing.assert_allclose(bf16, fp32, atol=3e-2 * np.abs(fp32).max(), rtol=0)
 
 
+@pytest.mark.parametrize("task", ["none", "contrastive", "rotation"])
+def test_every_discriminator_task_trains_in_bf16_and_is_seeded_on_cuda(images, task):
+    X, _ = images
+    first = fit(images, self_supervision=task, precision="bf16", n_epochs=2)
+    again = fit(images, self_supervision=task, precision="bf16", n_epochs=2)
+    assert np.isfinite(first.history_[-1, "loss_d"]) and np.isfinite(first.transform(X)).all()
+    # The views are drawn on the GPU from the seeded CUDA generator.
+    np.testing.assert_allclose(first.transform(X), again.transform(X), atol=1e-2, rtol=0)
+
+
 def test_auto_precision_is_bf16_where_supported(images):
     from skgan._device import resolve_autocast
 
