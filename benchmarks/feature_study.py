@@ -744,7 +744,10 @@ def main(argv=None) -> None:
     study = Study(args, data, previous_results(args, str(resolve_device(args.device))))
     n_all = len(study.y_train)
     settings = dict(
-        device=args.device, random_state=args.seed, n_subspace_directions=args.n_directions
+        device=args.device,
+        random_state=args.seed,
+        n_subspace_directions=args.n_directions,
+        self_supervision="none",  # the study is of the plain DCGAN's real-vs-fake subspace
     )
     stored_history = study.payload.get("history")
     trained = trained_gan(args, study.X_train, settings)

@@ -178,6 +178,7 @@ def skgan_fit(X: np.ndarray, args, device: torch.device, precision: str = "32"):
         device=str(device),
         precision=precision,
         random_state=args.seed,
+        self_supervision="none",  # the bare loop is Radford's plain DCGAN step
     ).fit(X)
     sync(device)
     return est, time.perf_counter() - start, float(sum(est.history_[:, "dur"]))
