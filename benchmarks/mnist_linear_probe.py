@@ -56,7 +56,7 @@ Usage::
         --full-c 0.001 --no-solver-check \
         --models random-d contrastive-d dcgan-d rotation-d scattering raw  # D tasks
     python benchmarks/mnist_linear_probe.py --name mnist_selfsup_small --n-train 10000 \
-        --n-epochs 3 --labels 5000 --n-draws 3 --no-solver-check \
+        --n-epochs 3 --labels 5000 --n-draws 3 --cs 0.001 --no-solver-check \
         --models scattering random-d dcgan-d contrastive-d   # the small-data case
 """
 
@@ -329,7 +329,7 @@ def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None)
             y_test,
             n_labels,
             n_draws=args.n_draws,
-            Cs=(args.full_c,) if args.full_c and n_labels >= len(y_train) else CS,
+            Cs=(args.full_c,) if args.full_c and n_labels >= len(y_train) else tuple(args.cs),
             random_state=args.seed,
             make_svm=make_svm(n_labels, args.max_iter),
         )
@@ -372,6 +372,7 @@ def _percent(value) -> str:
 
 def markdown(payload: dict) -> str:
     m, rows, args = payload["machine"], payload["rows"], payload["args"]
+    cs = tuple(args.get("cs", CS))
     labels = [str(n) for n in sorted(args["labels"], reverse=True)]
     lines = [
         "# MNIST linear probe",
@@ -383,7 +384,11 @@ def markdown(payload: dict) -> str:
         f"{payload['n_train']} training images (epochs in the fits table); "
         f"test on {payload['n_test']}. SVM: sklearn's LinearSVC up to {LIBLINEAR_MAX_LABELS} "
         f"labels, its objective by L-BFGS (at most {args['max_iter']} iterations) "
-        f"above; C in {CS} by 3-fold CV on each draw's labels ("
+        + (
+            f"above; C = {cs[0]} fixed for the few-label columns ("
+            if len(cs) == 1
+            else f"above; C in {cs} by 3-fold CV on each draw's labels ("
+        )
         + (
             f"all labels: C = {args['full_c']} fixed, one fit"
             if args.get("full_c")
@@ -497,6 +502,13 @@ def main(argv=None) -> None:
         help="fit the GANs on the first this many training images (default: all)",
     )
     parser.add_argument("--n-draws", type=int, default=10)
+    parser.add_argument(
+        "--cs",
+        type=float,
+        nargs="+",
+        default=list(CS),
+        help="C grid of the few-label columns (one value: fixed, no cross-validation)",
+    )
     parser.add_argument("--labels", type=int, nargs="+", default=list(LABEL_COUNTS))
     parser.add_argument(
         "--wide-labels",
