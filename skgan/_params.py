@@ -133,6 +133,11 @@ class Param:
         return kinds or None
 
 
+def kind_param(name: str, check: Callable, purpose: str) -> Param:
+    """A training parameter of some GAN kinds only (their specs name it), resumed as it was."""
+    return Param(name, check, "training", resume=True, purpose=purpose)
+
+
 PARAMS = (
     Param("image_shape", None, "input", resume=True),  # checked against X
     Param("latent_dim", partial(integer, 1), "training", resume=True),
@@ -140,33 +145,23 @@ PARAMS = (
     Param("n_epochs", partial(integer, 0), "training"),
     Param("batch_size", partial(integer, 1), "training", resume=True),
     Param("lr", partial(finite_real, True), "training", resume=True),
-    Param(
+    kind_param(
         "reconstruction_weight",
         partial(finite_real, False),
-        "training",
-        resume=True,
-        purpose="weights BiGAN's cycle-consistency term G(E(x)) ~ x",
+        "weights BiGAN's cycle-consistency term G(E(x)) ~ x",
     ),
-    Param(
+    kind_param(
         "self_supervision",
         partial(one_of, ("auto", *TASKS)),
-        "training",
-        resume=True,
-        purpose="gives the DCGAN discriminator a self-supervised task",
+        "gives the DCGAN discriminator a self-supervised task",
     ),
-    Param(
+    kind_param(
         "augmentation",
         partial(one_of, ("auto", *AUGMENTATIONS)),
-        "training",
-        resume=True,
-        purpose="draws the contrastive discriminator's views",
+        "draws the contrastive discriminator's views",
     ),
-    Param(
-        "temperature",
-        partial(finite_real, True),
-        "training",
-        resume=True,
-        purpose="scales the contrastive discriminator's losses",
+    kind_param(
+        "temperature", partial(finite_real, True), "scales the contrastive discriminator's losses"
     ),
     Param("verbose", partial(integer, 0), "training"),
     Param("n_categories", partial(integer, 2), "training", resume=True, strict=False),
