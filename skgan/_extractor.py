@@ -69,13 +69,15 @@ class _FromFit:
 class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     """Learn image features without labels by training a GAN (a DCGAN by default).
 
-    ``fit`` trains a DCGAN (Radford et al., 2015) on the images in ``X``;
-    ``transform`` returns the discriminator's pooled features: each tapped
-    convolution block's map is max-pooled to a ``pool_size x pool_size``
-    grid, flattened channel-major and concatenated, with batchnorm using
-    population statistics of the training set. With 28 x 28 MNIST digits
-    (padded to 32 x 32, blocks of 64, 128 and 256 channels) that is
-    ``(64 + 128 + 256) * 16 = 7168`` features.
+    ``fit`` trains a DCGAN (Radford et al., 2015) on the images in ``X``, whose
+    discriminator by default also learns a contrastive task about the real
+    images (``self_supervision``, after ContraD): the task that makes its
+    features worth more than a random network's. ``transform`` returns the
+    discriminator's pooled features: each tapped convolution block's map is
+    max-pooled to a ``pool_size x pool_size`` grid, flattened channel-major and
+    concatenated, with batchnorm using population statistics of the training
+    set. With 28 x 28 MNIST digits (padded to 32 x 32, blocks of 64, 128 and
+    256 channels) that is ``(64 + 128 + 256) * 16 = 7168`` features.
 
     Parameters
     ----------
@@ -250,8 +252,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         Chen et al., 2019): D also predicts the quarter turn of rotated real
         images, and G is rewarded when its images' rotation is predictable.
         ``"none"``: Radford's plain DCGAN. ``"auto"``: ``"contrastive"``, the
-        task that gave the best features in our benchmarks (the user guide's
-        "Self-supervised discriminator" section).
+        task that gave the best features in our benchmarks (the docs page
+        "The self-supervised discriminator").
     augmentation : {"auto", "digits", "natural", "none"}, default="auto"
         The random views of ``self_supervision="contrastive"``, drawn per
         image on the training device. ``"digits"``: rotation up to 15
