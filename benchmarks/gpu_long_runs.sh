@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The long MNIST runs that a 2-core CPU cannot afford, for a CUDA machine (an H100 or
+# H200), after benchmarks/gpu_validate.sh has passed; two stages, each under 10 minutes,
+# so that each fits one device call:
+#
+#   benchmarks/gpu_long_runs.sh OUTDIR selfsup    the discriminator tasks at 10 epochs over
+#                                                 the 60000 images (issue: self-supervised D)
+#   benchmarks/gpu_long_runs.sh OUTDIR pytorch    the pytorch/examples DCGAN (64 x 64) for
+#                                                 10 epochs, read with population and running
+#                                                 batchnorm statistics, beside skgan's rows
+#
+# The results (JSON + markdown, machine and GPU named) land in OUTDIR; commit them under
+# benchmarks/results/. Not yet run on a GPU: the stage timeouts are estimates (a CPU
+# epoch of the pytorch/examples DCGAN measured 5282 s on one contended core).
+# Setup on a bare machine: as in benchmarks/gpu_validate.sh (skorch wheel, SKGAN_DATA),
+# plus kymatio for the scattering row (pip wheel kymatio --no-deps).
+set -uo pipefail
+out=${1:?usage: benchmarks/gpu_long_runs.sh OUTDIR selfsup|pytorch}
+stage=${2:?usage: benchmarks/gpu_long_runs.sh OUTDIR selfsup|pytorch}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export SKGAN_DATA=${SKGAN_DATA:-$PWD/../shared/data/mnist}
+python=${PYTHON:-python3}
+common=(--device cuda --data-home "$SKGAN_DATA" --n-epochs 10 --full-c 0.001 --no-solver-check
+    --out "$out")
+case "$stage" in
+selfsup)
+    timeout 570 "$python" benchmarks/mnist_linear_probe.py "${common[@]}" --name mnist_selfsup_e10 \
+        --models random-d contrastive-d dcgan-d rotation-d scattering raw ;;
+pytorch)
+    timeout 570 "$python" benchmarks/mnist_linear_probe.py "${common[@]}" \
+        --name mnist_pytorch_dcgan --models raw random-d dcgan-d --pytorch-dcgan ;;
+*)
+    echo "unknown stage $stage (selfsup or pytorch)" >&2
+    exit 2 ;;
+esac 2>&1 | tee "$out/$stage.log"
