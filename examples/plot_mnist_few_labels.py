@@ -39,6 +39,7 @@ from skgan.datasets import load_mnist
 from skgan.evaluation import linear_probe, sample_quality
 
 N_TRAIN, N_TEST, N_EPOCHS, WIDTH, N_DRAWS = 6000, 2000, 3, 32, 3
+TRAINED = "trained D (contrastive)"
 
 
 here = Path(globals().get("__file__", "examples/x.py")).resolve().parent
@@ -66,7 +67,7 @@ trained_d = pipeline[0]
 feature_sets = {
     "raw pixels": (X.reshape(len(X), -1) / 255.0, X_test.reshape(len(X_test), -1) / 255.0),
     "random-weight D": (random_d.transform(X), random_d.transform(X_test)),
-    "trained D (contrastive)": (trained_d.transform(X), trained_d.transform(X_test)),
+    TRAINED: (trained_d.transform(X), trained_d.transform(X_test)),
 }
 
 # %%
@@ -86,10 +87,7 @@ for name, (F_train, F_test) in feature_sets.items():
         )
         results[name, n_labels] = r
         print(f"{name:>16}, {n_labels:>4} labels: {100 * r['mean']:.2f} ± {100 * r['std']:.2f} %")
-gaps = {
-    n: results["trained D (contrastive)", n]["mean"] - results["random-weight D", n]["mean"]
-    for n in (100, 1000)
-}
+gaps = {n: results[TRAINED, n]["mean"] - results["random-weight D", n]["mean"] for n in (100, 1000)}
 print("trained D minus random-weight D:", {n: f"{100 * g:+.2f} points" for n, g in gaps.items()})
 
 # %%
@@ -121,7 +119,7 @@ for name in feature_sets:
     means = [100 * results[name, n]["mean"] for n in (100, 1000)]
     errors = [100 * results[name, n]["std"] for n in (100, 1000)]
     ax.errorbar([100, 1000], means, yerr=errors, marker="o", capsize=3, label=name)
-spread = max(results[k, 100]["std"] for k in ("trained D (contrastive)", "random-weight D"))
+spread = max(results[k, 100]["std"] for k in (TRAINED, "random-weight D"))
 verdict = "above the spread" if gaps[100] > spread else "within the spread: no measured gain"
 ax.set_title(
     f"{N_EPOCHS} epochs on {N_TRAIN} images: trained D {100 * gaps[100]:+.1f} points "
