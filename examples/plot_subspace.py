@@ -34,8 +34,14 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 
 # %%
 # ``fit`` trains the GAN, then finds at most ``n_subspace_directions`` directions.
+# Radford's plain DCGAN, whose discriminator learns only the real-vs-generated game.
 gan = GANFeatureExtractor(
-    n_epochs=N_EPOCHS, width=32, subspace="complement", n_subspace_directions=10, random_state=0
+    n_epochs=N_EPOCHS,
+    width=32,
+    subspace="complement",
+    n_subspace_directions=10,
+    self_supervision="none",
+    random_state=0,
 ).fit(X_train)
 print("directions found:", gan.subspace_basis_.shape[1])
 print("held-out real/generated accuracy:", [round(s, 3) for s in gan.subspace_scores_])
