@@ -17,12 +17,7 @@
 set -uo pipefail
 out=${1:?usage: benchmarks/gpu_long_runs.sh OUTDIR selfsup|pytorch}
 stage=${2:?usage: benchmarks/gpu_long_runs.sh OUTDIR selfsup|pytorch}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-cd "$(dirname "$0")/.."
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-export SKGAN_DATA=${SKGAN_DATA:-$PWD/../shared/data/mnist}
-python=${PYTHON:-python3}
+source "$(dirname "$0")/_gpu_env.sh"
 common=(--device cuda --data-home "$SKGAN_DATA" --n-epochs 10 --full-c 0.001 --no-solver-check
     --out "$out")
 case "$stage" in

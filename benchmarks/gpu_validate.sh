@@ -31,12 +31,7 @@
 # ../shared/data/mnist); the CUDA tests need no data beyond scikit-learn's digits.
 set -uo pipefail
 out=${1:?usage: benchmarks/gpu_validate.sh OUTDIR}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-cd "$(dirname "$0")/.."
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-export SKGAN_DATA=${SKGAN_DATA:-$PWD/../shared/data/mnist}
-python=${PYTHON:-python3}
+source "$(dirname "$0")/_gpu_env.sh"
 
 {
     date -u

@@ -601,8 +601,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         names = {field.name for field in fields(kind)} - set(given)
         return kind(**{k: v for k, v in self.get_params(deep=False).items() if k in names}, **given)
 
+    def _kind_options(self, spec) -> dict:
+        """The values of the parameters only ``spec``'s kind uses (``spec.params``)."""
+        return {name: getattr(self, name) for name in spec.params}
+
     def _training_settings(self, spec, readout, n_epochs: int) -> TrainingSettings:
-        options = {name: getattr(self, name) for name in spec.params}
+        options = self._kind_options(spec)
         return self._settings(
             TrainingSettings,
             n_epochs=n_epochs,
@@ -618,7 +622,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
                 "an older skgan); fit it anew with warm_start=False."
             )
         built = fitted.architecture()
-        options = {name: getattr(self, name) for name in GANS[self.gan].params}
+        options = self._kind_options(GANS[self.gan])
         wanted = {
             "gan": self.gan,
             "width": self.width,

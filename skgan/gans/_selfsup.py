@@ -95,7 +95,7 @@ def contrastive_step(net, real: torch.Tensor) -> dict:
     bce, n = net.criterion_, len(real)
     with net.autocast():
         fake = generator(net.noise(n, real.device))
-        maps = discriminator.blocks(augment(torch.cat([real, real, fake.to(real.dtype)])))
+        maps = discriminator.blocks(augment(torch.cat([real, real, fake])))
         features = maps.flatten(1)
         simclr = nt_xent(*discriminator.projection(features[: 2 * n]).split(n), temperature)
         gather = supcon_fake(*discriminator.projection_fake(features).split(n), temperature)
