@@ -9,8 +9,15 @@ images, and scores a linear SVM with 100 labels (4 balanced draws) and 1000
 labels (2 draws): the protocol of ``skgan.evaluation.linear_probe`` with
 liblinear's ``LinearSVC`` (C in 1e-3, 1e-2, 1e-1 by 3-fold cross-validation on
 each draw, standardised features), solved in each draw's row space as
-``linear_probe`` now does. Rows are appended to ``benchmarks/results/selfsup_ablation.jsonl``;
-``--table`` writes the JSON and markdown results from it.
+``linear_probe`` now does. A variant may carry ``"augment"``: the keyword
+arguments of a :class:`skgan._augment.Augment` that replaces the ``"digits"``
+preset for that fit only (the preset is looked up at each step, so this tries
+an augmentation without adding a public preset), and ``"readouts"``: named
+read-out parameters (e.g. ``{"last": {"layers": [-1]}}``) probed on the same
+fitted extractor besides the default taps (rows ``p100_<name>``,
+``p1000_<name>``). Rows are appended to
+``benchmarks/results/selfsup_ablation.jsonl``; ``--table`` writes the JSON
+and markdown results from it.
 
 Usage::
 
@@ -26,12 +33,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from _common import DEFAULT_MNIST, RESULTS, machine, write_results
 from sklearn.svm import LinearSVC
 
-from skgan import GANFeatureExtractor
+from skgan import GANFeatureExtractor, _augment
 from skgan.datasets import load_mnist
 from skgan.evaluation import linear_probe
 
@@ -47,6 +55,19 @@ def probe(F_train, y_train, F_test, y_test, n_labels: int, n_draws: int) -> list
     return [r["mean"], r["std"]]
 
 
+@contextmanager
+def digits_preset(augment: dict | None):
+    """The ``"digits"`` preset replaced by ``Augment(**augment)`` inside the block."""
+    saved = _augment.AUGMENTATIONS["digits"]
+    if augment is not None:
+        augment = {k: tuple(v) if isinstance(v, list) else v for k, v in augment.items()}
+        _augment.AUGMENTATIONS["digits"] = _augment.Augment(**augment)
+    try:
+        yield
+    finally:
+        _augment.AUGMENTATIONS["digits"] = saved
+
+
 def run(n_train: int, epochs: int, variants: dict) -> None:
     X_train, y_train = load_mnist(DEFAULT_MNIST, split="train")
     X_test, y_test = load_mnist(DEFAULT_MNIST, split="test")
@@ -55,9 +76,11 @@ def run(n_train: int, epochs: int, variants: dict) -> None:
     for tag, params in variants.items():
         start = time.time()
         params = {"n_epochs": epochs, **params}
-        extractor = GANFeatureExtractor(width=64, random_state=0, **params).fit(
-            X_train[order[:n_train]]
-        )
+        fit_params = {k: v for k, v in params.items() if k not in ("augment", "readouts")}
+        with digits_preset(params.get("augment")):
+            extractor = GANFeatureExtractor(width=64, random_state=0, **fit_params).fit(
+                X_train[order[:n_train]]
+            )
         fit_seconds = time.time() - start
         F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
         row = {
@@ -72,8 +95,13 @@ def run(n_train: int, epochs: int, variants: dict) -> None:
             ],
             "p100": probe(F_pool, y_train[pool], F_test, y_test, 100, 4),
             "p1000": probe(F_pool, y_train[pool], F_test, y_test, 1000, 2),
-            "total_s": round(time.time() - start, 1),
         }
+        for name, readout in params.get("readouts", {}).items():
+            extractor.set_params(**readout)
+            F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
+            row[f"p100_{name}"] = probe(F_pool, y_train[pool], F_test, y_test, 100, 4)
+            row[f"p1000_{name}"] = probe(F_pool, y_train[pool], F_test, y_test, 1000, 2)
+        row["total_s"] = round(time.time() - start, 1)
         print(json.dumps(row), flush=True)
         with JSONL.open("a") as f:
             f.write(json.dumps(row) + "\n")
@@ -97,11 +125,19 @@ def table() -> None:
     for r in rows:
         durations = [h["dur"] for h in r["hist"]]
         per_epoch = f"{np.mean(durations):.0f}" if durations else "-"
-        cells = [f"{100 * m:.2f} ± {100 * s:.2f}" for m, s in (r["p100"], r["p1000"])]
-        lines.append(
-            f"| {r['tag']} | `{json.dumps(r['params'])}` | {r['epochs']} | "
-            f"{cells[0]} | {cells[1]} | {per_epoch} |"
-        )
+        readouts = {
+            "": "",
+            **{f"_{k}": f" (read-out {k})" for k in r["params"].get("readouts", {})},
+        }
+        for suffix, label in readouts.items():
+            cells = [
+                f"{100 * m:.2f} ± {100 * s:.2f}"
+                for m, s in (r["p100" + suffix], r["p1000" + suffix])
+            ]
+            lines.append(
+                f"| {r['tag']}{label} | `{json.dumps(r['params'])}` | {r['epochs']} | "
+                f"{cells[0]} | {cells[1]} | {per_epoch} |"
+            )
     payload = {"machine": machine("cpu"), "rows": rows}
     write_results("selfsup_ablation-cpu", payload, "\n".join(lines) + "\n")
 
