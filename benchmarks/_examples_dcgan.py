@@ -11,6 +11,7 @@ running statistics are whatever the loop left.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -19,48 +20,43 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def _multipliers(image_size: int) -> list[int]:
+    """Channel multipliers of the layers: ``[8, 4, 2, 1]`` at 64 x 64, ``[4, 2, 1]`` at 32."""
+    if image_size not in (32, 64):
+        raise ValueError(f"image_size must be 32 or 64, got {image_size}")
+    return [2**k for k in reversed(range(int(math.log2(image_size)) - 2))]
+
+
 class Generator(nn.Module):
-    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1):
+    """pytorch/examples' generator; ``image_size=32`` drops its first stride-2 layer."""
+
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 1, image_size: int = 64):
         super().__init__()
-        self.main = nn.Sequential(
-            nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False),
-            nn.BatchNorm2d(ngf * 8),
-            nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf * 4),
-            nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf * 2),
-            nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf),
-            nn.ReLU(True),
-            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),
-            nn.Tanh(),
-        )
+        first, *rest = _multipliers(image_size)
+        layers = [nn.ConvTranspose2d(nz, ngf * first, 4, 1, 0, bias=False)]
+        layers += [nn.BatchNorm2d(ngf * first), nn.ReLU(True)]
+        for m in rest:
+            layers += [nn.ConvTranspose2d(ngf * m * 2, ngf * m, 4, 2, 1, bias=False)]
+            layers += [nn.BatchNorm2d(ngf * m), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh()]
+        self.main = nn.Sequential(*layers)
 
     def forward(self, input):
         return self.main(input)
 
 
 class Discriminator(nn.Module):
-    def __init__(self, ndf: int = 64, nc: int = 1):
+    """pytorch/examples' discriminator; ``image_size=32`` drops its last stride-2 layer."""
+
+    def __init__(self, ndf: int = 64, nc: int = 1, image_size: int = 64):
         super().__init__()
-        self.main = nn.Sequential(
-            nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
-            nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 2),
-            nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 4),
-            nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 8),
-            nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False),
-            nn.Sigmoid(),
-        )
+        *rest, last = reversed(_multipliers(image_size))
+        layers = [nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
+        for m in rest:
+            layers += [nn.Conv2d(ndf * m, ndf * m * 2, 4, 2, 1, bias=False)]
+            layers += [nn.BatchNorm2d(ndf * m * 2), nn.LeakyReLU(0.2, inplace=True)]
+        layers += [nn.Conv2d(ndf * last, 1, 4, 1, 0, bias=False), nn.Sigmoid()]
+        self.main = nn.Sequential(*layers)
 
     def forward(self, input):
         return self.main(input).view(-1, 1).squeeze(1)
@@ -83,12 +79,13 @@ def train(
     width: int = 64,
     nz: int = 100,
     batch_size: int = 64,
+    image_size: int = 64,
 ) -> tuple[Generator, Discriminator, dict]:
     """netG, netD (on CPU) and a fit record after ``n_epochs`` over uint8 digits ``X``."""
     torch.manual_seed(seed)
     device = torch.device(device)
-    netG = Generator(nz, width).apply(weights_init).to(device)
-    netD = Discriminator(width).apply(weights_init).to(device)
+    netG = Generator(nz, width, image_size=image_size).apply(weights_init).to(device)
+    netD = Discriminator(width, image_size=image_size).apply(weights_init).to(device)
     criterion = nn.BCELoss()
     optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -98,7 +95,7 @@ def train(
         start = time.perf_counter()
         for index in torch.randperm(len(data), device=device).split(batch_size):
             real = data[index].float() / 255 * 2 - 1
-            real = F.interpolate(real, size=(64, 64), mode="bilinear", antialias=True)
+            real = F.interpolate(real, size=image_size, mode="bilinear", antialias=True)
             n = len(real)
             netD.zero_grad()
             errD_real = criterion(netD(real), torch.ones(n, device=device))
@@ -116,7 +113,7 @@ def train(
         )
         print(f"pytorch/examples DCGAN epoch {epoch + 1}: {epochs[-1]:.0f} s", flush=True)
     record = {
-        "gan": "pytorch/examples dcgan (64x64)",
+        "gan": f"pytorch/examples dcgan ({image_size}x{image_size})",
         "width": width,
         "latent_dim": nz,
         "n_epochs": n_epochs,

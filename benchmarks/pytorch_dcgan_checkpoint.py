@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--n-epochs", type=int, default=1)
     parser.add_argument("--width", type=int, default=16, help="ngf = ndf")
     parser.add_argument("--nz", type=int, default=100)
+    parser.add_argument("--image-size", type=int, choices=(32, 64), default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -43,7 +45,7 @@ def main() -> None:
     X, _ = load_mnist(args.data_home, split="train")
     netG, netD, record = train(
         X[: args.n_train], args.n_epochs, seed=args.seed, device=args.device,
-        width=args.width, nz=args.nz,
+        width=args.width, nz=args.nz, image_size=args.image_size,
     )  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/" + " ".join(
@@ -56,13 +58,15 @@ def main() -> None:
             "nz": args.nz,
             "ngf": args.width,
             "ndf": args.width,
+            "image_size": args.image_size,
             "n_train": args.n_train,
             "command": command,
-            "record": record,
+            # Plain floats: the file must load with ``torch.load(weights_only=True)``.
+            "record": json.loads(json.dumps(record, default=float)),
         },
         args.out,
     )
-    print(f"wrote {args.out.relative_to(ROOT)} ({args.out.stat().st_size / 2**20:.2f} MiB)")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 2**20:.2f} MiB)")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ each draw, standardised features), solved in each draw's row space as
 ``linear_probe`` now does. A variant may carry ``"augment"``: the keyword
 arguments of a :class:`skgan._augment.Augment` that replaces the ``"digits"``
 preset for that fit only (the preset is looked up at each step, so this tries
-an augmentation without adding a public preset), and ``"readouts"``: named
+an augmentation without adding a public preset); ``"peer"``: ``"raw"`` or
+``"scattering"``, the label-free rows of ``mnist_linear_probe.py`` instead of
+a GAN; and ``"readouts"``: named
 read-out parameters (e.g. ``{"last": {"layers": [-1]}}``) probed on the same
 fitted extractor besides the default taps (rows ``p100_<name>``,
 ``p1000_<name>``). Rows are appended to
@@ -37,6 +39,7 @@ from contextlib import contextmanager
 
 import numpy as np
 from _common import DEFAULT_MNIST, RESULTS, machine, write_results
+from mnist_linear_probe import pixels, scattering
 from sklearn.svm import LinearSVC
 
 from skgan import GANFeatureExtractor, _augment
@@ -45,6 +48,8 @@ from skgan.evaluation import linear_probe
 
 JSONL = RESULTS / "selfsup_ablation.jsonl"
 POOL = 20000
+#: Label-free rows without a GAN (``{"peer": name}``), from the main benchmark.
+PEERS = {"raw": pixels, "scattering": scattering}
 
 
 def probe(F_train, y_train, F_test, y_test, n_labels: int, n_draws: int) -> list[float]:
@@ -68,6 +73,13 @@ def digits_preset(augment: dict | None):
         _augment.AUGMENTATIONS["digits"] = saved
 
 
+def fitted(X, params: dict) -> GANFeatureExtractor:
+    """The extractor of one variant, fitted on ``X``."""
+    fit_params = {k: v for k, v in params.items() if k not in ("augment", "readouts")}
+    with digits_preset(params.get("augment")):
+        return GANFeatureExtractor(**{"width": 64, "random_state": 0, **fit_params}).fit(X)
+
+
 def run(n_train: int, epochs: int, variants: dict) -> None:
     X_train, y_train = load_mnist(DEFAULT_MNIST, split="train")
     X_test, y_test = load_mnist(DEFAULT_MNIST, split="test")
@@ -75,24 +87,25 @@ def run(n_train: int, epochs: int, variants: dict) -> None:
     pool = order[:POOL]
     for tag, params in variants.items():
         start = time.time()
-        params = {"n_epochs": epochs, **params}
-        fit_params = {k: v for k, v in params.items() if k not in ("augment", "readouts")}
-        with digits_preset(params.get("augment")):
-            extractor = GANFeatureExtractor(width=64, random_state=0, **fit_params).fit(
-                X_train[order[:n_train]]
-            )
-        fit_seconds = time.time() - start
-        F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
+        if "peer" in params:
+            features = PEERS[params["peer"]]
+            F_pool, F_test = features(X_train[pool], "cpu"), features(X_test, "cpu")
+            history, params = [], {"n_epochs": 0, **params}
+        else:
+            params = {"n_epochs": epochs, **params}
+            extractor = fitted(X_train[order[:n_train]], params)
+            F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
+            history = [
+                {k: round(v, 4) for k, v in r.items() if isinstance(v, float)}
+                for r in extractor.history_
+            ]
         row = {
             "tag": tag,
             "params": params,
             "n_train": n_train,
             "epochs": params["n_epochs"],
-            "fit_s": round(fit_seconds, 1),
-            "hist": [
-                {k: round(v, 4) for k, v in r.items() if isinstance(v, float)}
-                for r in extractor.history_
-            ],
+            "fit_s": round(time.time() - start, 1),
+            "hist": history,
             "p100": probe(F_pool, y_train[pool], F_test, y_test, 100, 4),
             "p1000": probe(F_pool, y_train[pool], F_test, y_test, 1000, 2),
         }

@@ -124,8 +124,9 @@ def _warp(x: torch.Tensor, theta: torch.Tensor, fill: str) -> torch.Tensor:
 
 #: ``augmentation`` presets of ``GANFeatureExtractor``.
 AUGMENTATIONS = {
-    # Digits and other small grayscale shapes: no flips (they change the class).
-    "digits": Augment(rotation=15.0, scale=(0.8, 1.2), translation=0.125),
+    # Digits and other small grayscale shapes: no flips (they change the class);
+    # brightness / contrast jitter helped the few-label probe (selfsup_ablation).
+    "digits": Augment(rotation=15.0, scale=(0.8, 1.2), translation=0.125, jitter=0.4),
     # Photographs: SimCLR's crop and flip, with colour jitter.
     "natural": Augment(crop=(0.3, 1.0), flip=True, jitter=0.4, fill="border"),
     "none": Augment(),

@@ -54,6 +54,15 @@ def finite_real(positive: bool, value, name: str) -> None:
         raise ValueError(f"{name} must be a finite {bound}; got {value!r}.")
 
 
+def learning_rate(value, name: str) -> None:
+    """``"auto"`` or a finite positive number."""
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(f"{name} must be 'auto' or a positive number; got {value!r}.")
+        return
+    finite_real(True, value, name)
+
+
 def boolean(value, name: str) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False; got {value!r}.")
@@ -144,7 +153,7 @@ PARAMS = (
     Param("width", partial(integer, 1), "training", resume=True),
     Param("n_epochs", partial(integer, 0), "training"),
     Param("batch_size", partial(integer, 1), "training", resume=True),
-    Param("lr", partial(finite_real, True), "training", resume=True),
+    Param("lr", learning_rate, "training", resume=True),
     kind_param(
         "reconstruction_weight",
         partial(finite_real, False),

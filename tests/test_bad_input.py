@@ -71,6 +71,7 @@ CASES = [
     ("lr infinite", fit(lr=float("inf")), ValueError, "lr must be a finite positive number"),
     ("lr NaN", fit(lr=float("nan")), ValueError, "lr must be a finite positive number"),
     ("lr zero", fit(lr=0), ValueError, "lr == 0, must be > 0"),
+    ("lr string", fit(lr="fast"), ValueError, "lr must be 'auto' or a positive number"),
     (
         "betas not a pair",
         fit(betas=(0.5,)),

@@ -17,6 +17,8 @@ from sklearn.svm import LinearSVC
 from skgan import GANFeatureExtractor
 from skgan._trainer import GANTrainer
 from skgan.gans import GANS
+from skgan.gans._spec import DEFAULT_LR
+from skgan.gans.dcgan import CONTRASTIVE_LR
 
 
 def test_fit_transform_shape_dtype_and_fitted_attributes(digits, fitted):
@@ -245,6 +247,30 @@ def test_optimizers_use_the_configured_learning_rate_and_betas(digits, monkeypat
     GANFeatureExtractor(**{**TINY, "lr": 1e-3, "betas": (0.3, 0.9)}).fit(digits[0])
     assert [g["lr"] for g in seen] == [1e-3, 1e-3]
     assert [tuple(g["betas"]) for g in seen] == [(0.3, 0.9), (0.3, 0.9)]
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, CONTRASTIVE_LR),  # the default task is contrastive
+        ({"self_supervision": "none"}, DEFAULT_LR),
+        ({"self_supervision": "rotation"}, DEFAULT_LR),
+        ({"gan": "bigan"}, DEFAULT_LR),
+    ],
+)
+def test_auto_learning_rate_follows_the_discriminator_task(digits, monkeypatch, params, expected):
+    seen = []
+    original = GANTrainer.initialize_optimizer
+
+    def spy(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        seen.extend(opt.param_groups[0]["lr"] for opt in (self.optimizer_, self.optimizer_d_))
+        return result
+
+    monkeypatch.setattr(GANTrainer, "initialize_optimizer", spy)
+    est = GANFeatureExtractor(**TINY, **params).fit(digits[0][:64])
+    assert seen == [expected, expected]
+    assert est.lr == "auto"  # the parameter itself is left as given
 
 
 def test_sample_checks_its_argument(fitted):

@@ -25,6 +25,8 @@ STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake")
 #: generator gets no useful gradient.
 COLLAPSE_MARGIN = 0.01
 COLLAPSE_EPOCHS = 3
+#: Adam's learning rate of both networks in Radford et al.'s DCGAN.
+DEFAULT_LR = 2e-4
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,10 @@ class GANSpec:
     def n_categories(self, options: dict, classes) -> int:
         """Category outputs to build: 0 unless the kind has categories."""
         return 0
+
+    def learning_rate(self, options: dict) -> float:
+        """Adam's rate for ``lr="auto"``: Radford et al.'s 2e-4 unless the kind measured better."""
+        return DEFAULT_LR
 
     def self_supervision(self, options: dict) -> str:
         """The discriminator's self-supervised task to build and train (``"none"``: no task)."""
