@@ -150,6 +150,15 @@ ROWS = {
         False,
     ),
     "rotation-d": ("rotation D (SS-GAN)", "DCGAN, rotation D", {}, False),
+    # The same fits read through a 2 x 2 pooling grid instead of Radford's 4 x 4.
+    "random-d-pool2": ("random-weight D, 2x2 pooling", "random DCGAN", {"pool_size": 2}, False),
+    "dcgan-d-pool2": ("plain DCGAN D, 2x2 pooling", "DCGAN", {"pool_size": 2}, False),
+    "contrastive-d-pool2": (
+        "contrastive D, 2x2 pooling",
+        "DCGAN, contrastive D",
+        {"pool_size": 2},
+        False,
+    ),
     "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
     "random-bigan-d": ("random-weight BiGAN pooled D", "random BiGAN", {}, False),
     **bigan_rows("bigan", "BiGAN"),

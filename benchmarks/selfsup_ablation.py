@@ -127,7 +127,9 @@ def table() -> None:
         "",
         "Each row: `GANFeatureExtractor(width=64, random_state=0, ...)` trained on the first "
         f"{rows[0]['n_train']} images of a fixed permutation of MNIST's training set; default "
-        f"pooled taps (7168 dims) of a {POOL}-image label pool and the 10000 test images; "
+        "pooled taps (7168 dims; a named read-out: the same fit read with those read-out "
+        f"parameters, e.g. `pool_size=2`, 1792 dims) of a {POOL}-image label pool and the "
+        "10000 test images; "
         "linear SVM (liblinear, C in 1e-3..1e-1 by 3-fold CV per draw). 100 labels: 4 draws, "
         "1000 labels: 2 draws (mean ± std). The run's processes used 1 torch thread each, "
         "sharing the 2 cores with other jobs, so the seconds are only indicative.",
@@ -138,6 +140,7 @@ def table() -> None:
     for r in rows:
         durations = [h["dur"] for h in r["hist"]]
         per_epoch = f"{np.mean(durations):.0f}" if durations else "-"
+        shown = {k: v for k, v in r["params"].items() if k != "readouts"}
         readouts = {
             "": "",
             **{f"_{k}": f" (read-out {k})" for k in r["params"].get("readouts", {})},
@@ -148,7 +151,7 @@ def table() -> None:
                 for m, s in (r["p100" + suffix], r["p1000" + suffix])
             ]
             lines.append(
-                f"| {r['tag']}{label} | `{json.dumps(r['params'])}` | {r['epochs']} | "
+                f"| {r['tag']}{label} | `{json.dumps(shown)}` | {r['epochs']} | "
                 f"{cells[0]} | {cells[1]} | {per_epoch} |"
             )
     payload = {"machine": machine("cpu"), "rows": rows}
