@@ -5,12 +5,13 @@ a DCGAN that somebody else's plain-PyTorch loop trained. Training one that
 draws digits takes minutes, too long for the docs build, so this script
 trains it once (``benchmarks/_examples_dcgan.py``: pytorch/examples' networks
 and loop, MNIST resized to 64 x 64) and writes ``netG`` and ``netD``'s state
-dicts, the widths and this command to ``examples/data/pytorch_dcgan_mnist.pt``,
+dicts, the widths and this command to
+``benchmarks/results/pytorch_dcgan_mnist.pt``,
 which the example loads as a user loads their checkpoint.
 
 Usage::
 
-    python benchmarks/pytorch_dcgan_checkpoint.py --n-epochs 1 --width 16
+    python benchmarks/pytorch_dcgan_checkpoint.py --n-epochs 3 --width 32 --image-size 32
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from _examples_dcgan import train
 
 from skgan.datasets import load_mnist
 
-OUT = ROOT / "examples" / "data" / "pytorch_dcgan_mnist.pt"
+OUT = ROOT / "benchmarks" / "results" / "pytorch_dcgan_mnist.pt"
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ stride-2 layer fewer in each net than its 64 x 64 ones; ``nc=1``, ``nz=100``,
 ``ngf = ndf = 32``) trained by pytorch/examples' loop on the 60000 MNIST digits
 resized to 32 x 32. ``benchmarks/pytorch_dcgan_checkpoint.py`` trained it (the
 command is stored in the file) and saved both state dicts in
-``examples/data/pytorch_dcgan_mnist.pt``, because training takes longer than a
+``benchmarks/results/pytorch_dcgan_mnist.pt``, because training takes longer than a
 docs build. With your checkpoint, build your ``netD`` and ``netG`` and
 ``load_state_dict`` the same way. This example reads real MNIST from
 ``$SKGAN_DATA`` or ``shared/data/mnist`` beside the repository.
@@ -41,7 +41,8 @@ from skgan.datasets import load_mnist
 from skgan.evaluation import sample_quality
 
 here = Path(globals().get("__file__", "examples/x.py")).resolve().parent
-checkpoint = torch.load(here / "data" / "pytorch_dcgan_mnist.pt", weights_only=True)
+checkpoint_file = here.parent / "benchmarks" / "results" / "pytorch_dcgan_mnist.pt"
+checkpoint = torch.load(checkpoint_file, weights_only=True)
 nc, nz, ngf, ndf = 1, checkpoint["nz"], checkpoint["ngf"], checkpoint["ndf"]
 print(f"checkpoint made by: {checkpoint['command']}")
 
@@ -112,8 +113,8 @@ random_netD = Discriminator().apply(weights_init)
 data_home = os.environ.get("SKGAN_DATA") or here.parent.parent / "shared" / "data" / "mnist"
 X_train, y_train = load_mnist(data_home)
 X_test, y_test = load_mnist(data_home, split="test")
-# 2000 labelled training digits and 2000 test digits keep the example short.
-X_train, y_train, X_test, y_test = X_train[:2000], y_train[:2000], X_test[:2000], y_test[:2000]
+# 1000 labelled training digits and 1000 test digits keep the example short.
+X_train, y_train, X_test, y_test = X_train[:1000], y_train[:1000], X_test[:1000], y_test[:1000]
 
 
 # %%
@@ -154,10 +155,8 @@ for name, score in scores.items():
 fitted = model[0]
 for tap in ("conv", "activation"):
     fitted.set_params(tap=tap)
-    taps = svm().fit(fitted.transform(X_train), y_train)
-    print(
-        f"population statistics, tap={tap!r}: {100 * taps.score(fitted.transform(X_test), y_test):.1f} %"
-    )
+    score = svm().fit(fitted.transform(X_train), y_train).score(fitted.transform(X_test), y_test)
+    print(f"population statistics, tap={tap!r}: {100 * score:.1f} %")
 running = make_pipeline(d_features(netD, batchnorm="running"), svm()).fit(X_train, y_train)
 print(f"running statistics, tap='activation': {100 * running.score(X_test, y_test):.1f} %")
 
