@@ -261,8 +261,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         The random views of ``self_supervision="contrastive"``, drawn per
         image on the training device. ``"digits"``: rotation up to 15
         degrees, zoom 0.8 to 1.2, shift up to 1/8 of the side, brightness /
-        contrast jitter of 40 %, no flips (they change digits). ``"natural"``: random resized crops of 30 to
-        100 % of the area, horizontal flips, brightness / contrast /
+        contrast jitter of 40 %, no flips (they change digits).
+        ``"natural"``: random resized crops of 30 to 100 % of the area,
+        horizontal flips, brightness / contrast /
         saturation jitter of 40 %. ``"auto"``: ``"digits"`` for one channel,
         ``"natural"`` for colour images. Unused by the other tasks.
     temperature : float, default=0.1
