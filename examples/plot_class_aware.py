@@ -107,7 +107,11 @@ for name, images in samples.items():
 
 # %%
 # Left, the AC-GAN's class-conditional samples, one row per requested digit;
-# right, the CatGAN's (its generator is not conditioned on a class).
+# right, the CatGAN's (its generator is not conditioned on a class). Within a
+# row the AC-GAN's samples are nearly alike: with these settings it draws about
+# one image per class whatever the noise (intra-class mode collapse, a known
+# AC-GAN failure), so its samples are the requested digits but not varied ones.
+# The CatGAN's vary, and are rougher.
 fig, panels = plt.subplots(1, 2, figsize=(8, 5))
 for panel, (name, images) in zip(panels, samples.items(), strict=True):
     panel.imshow(tile(images, 8, 16), cmap="gray", vmin=0, vmax=16, interpolation="nearest")
