@@ -4,10 +4,10 @@ The gallery example ``examples/plot_pretrained_dcgan.py`` reads features from
 a DCGAN that somebody else's plain-PyTorch loop trained. Training one that
 draws digits takes minutes, too long for the docs build, so this script
 trains it once (``benchmarks/_examples_dcgan.py``: pytorch/examples' networks
-and loop, MNIST resized to 64 x 64) and writes ``netG`` and ``netD``'s state
+and loop, MNIST resized to ``--image-size``, 32 or 64) and writes ``netG`` and ``netD``'s state
 dicts, the widths and this command to
-``benchmarks/results/pytorch_dcgan_mnist.pt``,
-which the example loads as a user loads their checkpoint.
+``benchmarks/results/pytorch_dcgan_mnist.pt``, which the example loads as a
+user loads their checkpoint.
 
 Usage::
 

@@ -80,6 +80,14 @@ def fitted(X, params: dict) -> GANFeatureExtractor:
         return GANFeatureExtractor(**{"width": 64, "random_state": 0, **fit_params}).fit(X)
 
 
+def probes(F_pool, y_pool, F_test, y_test, suffix: str = "") -> dict:
+    """The 100-label (4 draws) and 1000-label (2 draws) probes, keyed ``p100<suffix>``..."""
+    return {
+        f"p{n_labels}{suffix}": probe(F_pool, y_pool, F_test, y_test, n_labels, n_draws)
+        for n_labels, n_draws in ((100, 4), (1000, 2))
+    }
+
+
 def run(n_train: int, epochs: int, variants: dict) -> None:
     X_train, y_train = load_mnist(DEFAULT_MNIST, split="train")
     X_test, y_test = load_mnist(DEFAULT_MNIST, split="test")
@@ -106,14 +114,12 @@ def run(n_train: int, epochs: int, variants: dict) -> None:
             "epochs": params["n_epochs"],
             "fit_s": round(time.time() - start, 1),
             "hist": history,
-            "p100": probe(F_pool, y_train[pool], F_test, y_test, 100, 4),
-            "p1000": probe(F_pool, y_train[pool], F_test, y_test, 1000, 2),
+            **probes(F_pool, y_train[pool], F_test, y_test),
         }
         for name, readout in params.get("readouts", {}).items():
             extractor.set_params(**readout)
             F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
-            row[f"p100_{name}"] = probe(F_pool, y_train[pool], F_test, y_test, 100, 4)
-            row[f"p1000_{name}"] = probe(F_pool, y_train[pool], F_test, y_test, 1000, 2)
+            row.update(probes(F_pool, y_train[pool], F_test, y_test, f"_{name}"))
         row["total_s"] = round(time.time() - start, 1)
         print(json.dumps(row), flush=True)
         with JSONL.open("a") as f:

@@ -234,7 +234,9 @@ def test_verbose_prints_a_table_and_quiet_prints_nothing(digits, capsys):
     assert "loss_d" in out and "d_fake" in out
 
 
-def test_optimizers_use_the_configured_learning_rate_and_betas(digits, monkeypatch):
+@pytest.fixture
+def optimizer_groups(monkeypatch):
+    """The first parameter group of G's and D's optimizers, as each fit creates them."""
     seen = []
     original = GANTrainer.initialize_optimizer
 
@@ -244,9 +246,13 @@ def test_optimizers_use_the_configured_learning_rate_and_betas(digits, monkeypat
         return result
 
     monkeypatch.setattr(GANTrainer, "initialize_optimizer", spy)
+    return seen
+
+
+def test_optimizers_use_the_configured_learning_rate_and_betas(digits, optimizer_groups):
     GANFeatureExtractor(**{**TINY, "lr": 1e-3, "betas": (0.3, 0.9)}).fit(digits[0])
-    assert [g["lr"] for g in seen] == [1e-3, 1e-3]
-    assert [tuple(g["betas"]) for g in seen] == [(0.3, 0.9), (0.3, 0.9)]
+    assert [g["lr"] for g in optimizer_groups] == [1e-3, 1e-3]
+    assert [tuple(g["betas"]) for g in optimizer_groups] == [(0.3, 0.9), (0.3, 0.9)]
 
 
 @pytest.mark.parametrize(
@@ -258,18 +264,11 @@ def test_optimizers_use_the_configured_learning_rate_and_betas(digits, monkeypat
         ({"gan": "bigan"}, DEFAULT_LR),
     ],
 )
-def test_auto_learning_rate_follows_the_discriminator_task(digits, monkeypatch, params, expected):
-    seen = []
-    original = GANTrainer.initialize_optimizer
-
-    def spy(self, *args, **kwargs):
-        result = original(self, *args, **kwargs)
-        seen.extend(opt.param_groups[0]["lr"] for opt in (self.optimizer_, self.optimizer_d_))
-        return result
-
-    monkeypatch.setattr(GANTrainer, "initialize_optimizer", spy)
+def test_auto_learning_rate_follows_the_discriminator_task(
+    digits, optimizer_groups, params, expected
+):
     est = GANFeatureExtractor(**TINY, **params).fit(digits[0][:64])
-    assert seen == [expected, expected]
+    assert [g["lr"] for g in optimizer_groups] == [expected, expected]
     assert est.lr == "auto"  # the parameter itself is left as given
 
 
