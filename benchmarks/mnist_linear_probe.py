@@ -55,6 +55,11 @@ Usage::
     python benchmarks/mnist_linear_probe.py --name mnist_selfsup --n-epochs 2 \
         --full-c 0.001 --no-solver-check \
         --models random-d contrastive-d dcgan-d scattering raw  # the D task, vs its peers
+    python benchmarks/mnist_linear_probe.py --name mnist_selfsup_e10 --n-epochs 10 \
+        --labels 1000 100 --no-solver-check --checkpoint-dir ckpt/e10 \
+        --models raw scattering random-d random-d-pool2 contrastive-d contrastive-d-pool2
+        # the 10-epoch targets (2 CPU threads: ~8 min an epoch); rerun with --labels 60000
+        # and the same --checkpoint-dir to read the fit back for the all-label column
     python benchmarks/mnist_linear_probe.py --name mnist_selfsup_small --n-train 10000 \
         --n-epochs 3 --labels 5000 --n-draws 3 --cs 0.001 --no-solver-check \
         --models scattering random-d dcgan-d contrastive-d   # the small-data case
@@ -241,8 +246,15 @@ def fit_gan(name: str, params: dict, X_train, y_train, args, fits: dict) -> GANF
     """Fit one GAN on X_train (and the labels its spec asks for); record its timing in ``fits``."""
     params = dict(params)
     y = fit_labels(params.pop("labels", None), y_train, args.seed)
+    checkpoint = {}
+    if args.checkpoint_dir is not None and params["n_epochs"] > 0:
+        checkpoint["checkpoint_dir"] = args.checkpoint_dir / name.replace(" ", "_").replace(",", "")
     estimator = GANFeatureExtractor(
-        verbose=int(params["n_epochs"] > 0), device=args.device, random_state=args.seed, **params
+        verbose=int(params["n_epochs"] > 0),
+        device=args.device,
+        random_state=args.seed,
+        **params,
+        **checkpoint,
     )
     record = fits.setdefault(name, dict(params))
     record["labels"] = None if y is None else int((y != -1).sum())
@@ -547,6 +559,12 @@ def main(argv=None) -> None:
         help="add the rows of a plain-PyTorch pytorch/examples DCGAN read by DiscriminatorFeatures",
     )
     parser.add_argument("--examples-width", type=int, default=64, help="ngf = ndf of that DCGAN")
+    parser.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        help="checkpoint each trained fit under this folder: a cut-short fit resumes there, "
+        "and a finished one is read back instead of retrained (e.g. for another label count)",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", default="mnist_linear_probe", help="results file name stem")
