@@ -4,6 +4,8 @@ The table here is the one in docs/user_guide.md ("Bad input and the errors
 you get"); keep them in step.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -391,6 +393,13 @@ def fitted_tiny():
 def test_the_catalogue_is_long_and_distinct():
     names = [name for name, *_ in CASES]
     assert len(names) >= 25 and len(set(names)) == len(names)
+
+
+def test_the_user_guide_lists_every_case():
+    guide = (Path(__file__).parents[1] / "docs" / "user_guide.md").read_text()
+    rows = {line.split("|")[1].strip() for line in guide.splitlines() if line.startswith("| ")}
+    missing = [name for name, *_ in CASES if name not in rows]
+    assert not missing, f"docs/user_guide.md lacks rows for {missing}"
 
 
 @pytest.mark.parametrize("name, call, error, message", CASES, ids=[c[0] for c in CASES])
