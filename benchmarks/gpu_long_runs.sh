@@ -23,7 +23,8 @@ common=(--device cuda --data-home "$SKGAN_DATA" --n-epochs 10 --full-c 0.001 --n
 case "$stage" in
 selfsup)
     timeout 570 "$python" benchmarks/mnist_linear_probe.py "${common[@]}" --name mnist_selfsup_e10 \
-        --models random-d contrastive-d dcgan-d rotation-d scattering raw ;;
+        --models random-d random-d-pool2 contrastive-d contrastive-d-pool2 dcgan-d rotation-d \
+        scattering raw ;;
 pytorch)
     timeout 570 "$python" benchmarks/mnist_linear_probe.py "${common[@]}" \
         --name mnist_pytorch_dcgan --models raw random-d dcgan-d --pytorch-dcgan ;;
