@@ -113,8 +113,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         ``"conv"``.
     pool_size : int, default=4
         Side of the pooling grid of each block (a block whose map is smaller
-        is taken whole). Radford's 4; on MNIST, 2 scored about 2 points
-        higher with 100 labels and lower with 5000.
+        is taken whole). Radford's 4; on MNIST (10 epochs, 60000 images),
+        2 scored 2.48 points higher with 100 labels and 0.18 lower with 5000.
     pooling : {"max", "avg"}, default="max"
         Pooling over each grid cell.
     input_range : "auto" or tuple of float, default="auto"
