@@ -1,5 +1,6 @@
 import json
 import pickle
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -140,10 +141,11 @@ def test_files_and_pickles_of_skgan_0_1_0_load_and_give_their_features(kind, how
     else:
         est = GANFeatureExtractor.load(LEGACY / f"{kind}.skgan")
     assert est.gan_ == kind
-    np.testing.assert_array_equal(est.transform(X), np.load(LEGACY / f"{kind}_features.npy"))
-    np.testing.assert_array_equal(
-        est.sample(3, random_state=0), np.load(LEGACY / f"{kind}_samples.npy")
-    )
+    # The fixtures were computed on another CPU: its convolution kernels round differently
+    # (a 2-core AVX-512 EPYC gave differences of 3e-8), so equal up to float32 rounding.
+    same = partial(np.testing.assert_allclose, rtol=1e-5, atol=1e-6)
+    same(est.transform(X), np.load(LEGACY / f"{kind}_features.npy"))
+    same(est.sample(3, random_state=0), np.load(LEGACY / f"{kind}_samples.npy"))
     assert len(est.history_) == 1 and est.best_epoch_ == 1
     # The training record came along: the fit goes on.
     est.partial_fit(X, np.arange(len(X)) % 10 if kind == "acgan" else None)
