@@ -140,7 +140,7 @@ def table() -> None:
         "10000 test images; "
         "linear SVM (liblinear, C in 1e-3..1e-1 by 3-fold CV per draw). 100 labels: 4 draws, "
         "1000 labels: 2 draws (mean ± std). Processes used the torch threads in the threads "
-        "column (rows without one: 1), often sharing the 2 cores with other jobs, so the "
+        "column, often sharing the 2 cores with other jobs, so the "
         "seconds are only indicative; seeded training repeats exactly only at the same "
         "thread count.",
         "",
@@ -162,7 +162,7 @@ def table() -> None:
             ]
             lines.append(
                 f"| {r['tag']}{label} | `{json.dumps(shown)}` | {r['epochs']} | "
-                f"{cells[0]} | {cells[1]} | {per_epoch} | {r.get('threads', 1)} |"
+                f"{cells[0]} | {cells[1]} | {per_epoch} | {r['threads']} |"
             )
     payload = {"machine": machine("cpu"), "rows": rows}
     write_results("selfsup_ablation-cpu", payload, "\n".join(lines) + "\n")
