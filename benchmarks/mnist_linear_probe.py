@@ -204,8 +204,13 @@ EXAMPLES_ROWS = {
 }
 #: Labels an AC-GAN fit sees: all, or this many per class with the rest unlabelled (-1).
 SEMI_LABELS_PER_CLASS = 10
-#: Read-out parameters every row starts from (one fitted extractor serves several rows).
-READOUT = {"features": "discriminator", "encoder_layer": "latent", "layers": "all"}
+#: Read-out parameters every row starts from (one fitted extractor serves several rows):
+#: the defaults, so that no row inherits an earlier row's read-out.
+READOUT = {
+    name: value
+    for name, value in GANFeatureExtractor().get_params().items()
+    if name in ("features", "encoder_layer", "layers", "tap", "pool_size", "pooling")
+}
 
 
 def fit_specs(args) -> dict:

@@ -3,7 +3,7 @@
 Each variant trains ``GANFeatureExtractor(width=64, random_state=0, **params)``
 on the first ``n_train`` images of a fixed permutation (seed 0) of the 60000
 MNIST training images for ``epochs`` epochs (``n_epochs=0`` for the random row:
-the default network, random weights), reads the default pooled taps of the
+the default network, random weights), reads the pooled taps (4 x 4 grid) of the
 first 20000 permuted training images (the label pool) and of the 10000 test
 images, and scores a linear SVM with 100 labels (4 balanced draws) and 1000
 labels (2 draws): the protocol of ``skgan.evaluation.linear_probe`` with
@@ -118,8 +118,11 @@ def run(n_train: int, epochs: int, variants: dict) -> None:
             "hist": history,
             **probes(F_pool, y_train[pool], F_test, y_test),
         }
+        fitted_readout = extractor.get_params()
         for name, readout in params.get("readouts", {}).items():
-            extractor.set_params(**readout)
+            # Each read-out starts from the fit's own parameters: set_params persists,
+            # and read-outs applied in turn would otherwise inherit each other's values.
+            extractor.set_params(**{**fitted_readout, **readout})
             F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
             row.update(probes(F_pool, y_train[pool], F_test, y_test, f"_{name}"))
         row["total_s"] = round(time.time() - start, 1)
@@ -133,10 +136,11 @@ def table() -> None:
     lines = [
         "# Discriminator-task ablation (short fits)",
         "",
-        "Each row: `GANFeatureExtractor(width=64, random_state=0, ...)` trained on the first "
-        f"{rows[0]['n_train']} images of a fixed permutation of MNIST's training set; default "
-        "pooled taps (7168 dims; a named read-out: the same fit read with those read-out "
-        f"parameters, e.g. `pool_size=2`, 1792 dims) of a {POOL}-image label pool and the "
+        "Each row: `GANFeatureExtractor(width=64, random_state=0, ...)` trained "
+        f"on the first {rows[0]['n_train']} images of a fixed permutation of MNIST's training "
+        "set; pooled taps on Radford's 4x4 grid (7168 dims; a named read-out: the same fit read "
+        "with the read-out parameters shown, each starting from the fit's own, e.g. "
+        f"`pool_size=2`, 1792 dims) of a {POOL}-image label pool and the "
         "10000 test images; "
         "linear SVM (liblinear, C in 1e-3..1e-1 by 3-fold CV per draw). 100 labels: 4 draws, "
         "1000 labels: 2 draws (mean ± std). Processes used the torch threads in the threads "
@@ -153,7 +157,10 @@ def table() -> None:
         shown = {k: v for k, v in r["params"].items() if k != "readouts"}
         readouts = {
             "": "",
-            **{f"_{k}": f" (read-out {k})" for k in r["params"].get("readouts", {})},
+            **{
+                f"_{k}": f" (read-out {k}: `{json.dumps(v)}`)"
+                for k, v in r["params"].get("readouts", {}).items()
+            },
         }
         for suffix, label in readouts.items():
             cells = [
