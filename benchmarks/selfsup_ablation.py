@@ -89,6 +89,22 @@ def probes(F_pool, y_pool, F_test, y_test, suffix: str = "") -> dict:
     }
 
 
+def read_outs(extractor: GANFeatureExtractor, readouts: dict, *images):
+    """Yield ``(name, [features of each of images])`` for each named read-out.
+
+    Each read-out starts from the fit's own parameters, and they are restored at the
+    end: ``set_params`` persists, so read-outs applied in turn would otherwise inherit
+    each other's values.
+    """
+    own = extractor.get_params()
+    try:
+        for name, readout in readouts.items():
+            extractor.set_params(**{**own, **readout})
+            yield name, [extractor.transform(X) for X in images]
+    finally:
+        extractor.set_params(**own)
+
+
 def run(n_train: int, epochs: int, variants: dict) -> None:
     X_train, y_train = load_mnist(DEFAULT_MNIST, split="train")
     X_test, y_test = load_mnist(DEFAULT_MNIST, split="test")
@@ -118,13 +134,10 @@ def run(n_train: int, epochs: int, variants: dict) -> None:
             "hist": history,
             **probes(F_pool, y_train[pool], F_test, y_test),
         }
-        fitted_readout = extractor.get_params()
-        for name, readout in params.get("readouts", {}).items():
-            # Each read-out starts from the fit's own parameters: set_params persists,
-            # and read-outs applied in turn would otherwise inherit each other's values.
-            extractor.set_params(**{**fitted_readout, **readout})
-            F_pool, F_test = extractor.transform(X_train[pool]), extractor.transform(X_test)
-            row.update(probes(F_pool, y_train[pool], F_test, y_test, f"_{name}"))
+        if "readouts" in params:  # a peer row has no extractor to read again
+            pairs = read_outs(extractor, params["readouts"], X_train[pool], X_test)
+            for name, (F_pool, F_test) in pairs:
+                row.update(probes(F_pool, y_train[pool], F_test, y_test, f"_{name}"))
         row["total_s"] = round(time.time() - start, 1)
         print(json.dumps(row), flush=True)
         with JSONL.open("a") as f:
