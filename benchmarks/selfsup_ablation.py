@@ -12,7 +12,11 @@ each draw, standardised features), solved in each draw's row space as
 ``linear_probe`` now does. A variant may carry ``"augment"``: the keyword
 arguments of a :class:`skgan._augment.Augment` that replaces the ``"digits"``
 preset for that fit only (the preset is looked up at each step, so this tries
-an augmentation without adding a public preset); ``"peer"``: ``"raw"`` or
+an augmentation without adding a public preset); ``"projection"``: factors
+``{"hidden": h, "out": o}`` that widen the contrastive projection MLPs'
+hidden and output layers (``8 * width`` and ``2 * width`` by default) for that
+fit only; ``"spectral": true``: spectral normalisation (Miyato et al., 2018) of
+every discriminator convolution, for that fit only; ``"peer"``: ``"raw"`` or
 ``"scattering"``, the label-free rows of ``mnist_linear_probe.py`` instead of
 a GAN; and ``"readouts"``: named
 read-out parameters (e.g. ``{"last": {"layers": [-1]}}``) probed on the same
@@ -43,7 +47,7 @@ from _common import DEFAULT_MNIST, RESULTS, machine, write_results
 from mnist_linear_probe import pixels, scattering
 from sklearn.svm import LinearSVC
 
-from skgan import GANFeatureExtractor, _augment
+from skgan import GANFeatureExtractor, _augment, _nets
 from skgan.datasets import load_mnist
 from skgan.evaluation import linear_probe
 
@@ -74,10 +78,53 @@ def digits_preset(augment: dict | None):
         _augment.AUGMENTATIONS["digits"] = saved
 
 
+@contextmanager
+def projection_widths(factors: dict | None):
+    """The discriminator's projection MLPs widened by ``factors`` inside the block."""
+    saved = _nets.projection_head
+    if factors is not None:
+
+        def widened(features: int, hidden: int, out: int):
+            return saved(features, hidden * factors["hidden"], out * factors["out"])
+
+        _nets.projection_head = widened
+    try:
+        yield
+    finally:
+        _nets.projection_head = saved
+
+
+@contextmanager
+def spectral_convolutions(on: bool):
+    """Discriminator block stacks built with spectrally normalised convolutions inside the block."""
+    saved = _nets.conv_blocks
+
+    def normalised(*args, **kwargs):
+        blocks = saved(*args, **kwargs)
+        for block in blocks:
+            torch.nn.utils.parametrizations.spectral_norm(block.conv)
+        return blocks
+
+    if on:
+        _nets.conv_blocks = normalised
+    try:
+        yield
+    finally:
+        _nets.conv_blocks = saved
+
+
+#: Variant keys that are not estimator parameters.
+VARIANT_KEYS = ("augment", "projection", "spectral", "readouts")
+
+
 def fitted(X, params: dict) -> GANFeatureExtractor:
     """The extractor of one variant, fitted on ``X``."""
-    fit_params = {k: v for k, v in params.items() if k not in ("augment", "readouts")}
-    with digits_preset(params.get("augment")):
+    fit_params = {k: v for k, v in params.items() if k not in VARIANT_KEYS}
+    with (
+        digits_preset(params.get("augment")),
+        projection_widths(params.get("projection")),
+        spectral_convolutions(params.get("spectral", False)),
+    ):
         return GANFeatureExtractor(**{"width": 64, "random_state": 0, **fit_params}).fit(X)
 
 
