@@ -81,6 +81,7 @@ from sklearn.svm import LinearSVC
 
 from skgan import DiscriminatorFeatures, GANFeatureExtractor
 from skgan._device import resolve_device
+from skgan._readout import TAP_PARAMS
 from skgan.datasets import load_mnist
 from skgan.evaluation import (
     LBFGSLinearSVC,
@@ -209,7 +210,7 @@ SEMI_LABELS_PER_CLASS = 10
 READOUT = {
     name: value
     for name, value in GANFeatureExtractor().get_params().items()
-    if name in ("features", "encoder_layer", "layers", "tap", "pool_size", "pooling")
+    if name in ("features", "encoder_layer", *TAP_PARAMS)
 }
 
 

@@ -39,7 +39,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack
+from unittest.mock import patch
 
 import numpy as np
 import torch
@@ -65,66 +66,55 @@ def probe(F_train, y_train, F_test, y_test, n_labels: int, n_draws: int) -> list
     return [r["mean"], r["std"]]
 
 
-@contextmanager
-def digits_preset(augment: dict | None):
-    """The ``"digits"`` preset replaced by ``Augment(**augment)`` inside the block."""
-    saved = _augment.AUGMENTATIONS["digits"]
-    if augment is not None:
-        augment = {k: tuple(v) if isinstance(v, list) else v for k, v in augment.items()}
-        _augment.AUGMENTATIONS["digits"] = _augment.Augment(**augment)
-    try:
-        yield
-    finally:
-        _augment.AUGMENTATIONS["digits"] = saved
+def digits_views(augment: dict) -> _augment.Augment:
+    """The ``Augment`` that replaces the ``"digits"`` preset (JSON lists as tuples)."""
+    return _augment.Augment(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in augment.items()}
+    )
 
 
-@contextmanager
-def projection_widths(factors: dict | None):
-    """The discriminator's projection MLPs widened by ``factors`` inside the block."""
-    saved = _nets.projection_head
-    if factors is not None:
+def widened_projection(factors: dict):
+    """skgan's projection MLP builder with its hidden and output widths scaled."""
+    build = _nets.projection_head
 
-        def widened(features: int, hidden: int, out: int):
-            return saved(features, hidden * factors["hidden"], out * factors["out"])
+    def widened(features: int, hidden: int, out: int):
+        return build(features, hidden * factors["hidden"], out * factors["out"])
 
-        _nets.projection_head = widened
-    try:
-        yield
-    finally:
-        _nets.projection_head = saved
+    return widened
 
 
-@contextmanager
-def spectral_convolutions(on: bool):
-    """Discriminator block stacks built with spectrally normalised convolutions inside the block."""
-    saved = _nets.conv_blocks
+def spectral_blocks(on: bool):
+    """skgan's block-stack builder with every convolution spectrally normalised."""
+    build = _nets.conv_blocks
 
     def normalised(*args, **kwargs):
-        blocks = saved(*args, **kwargs)
+        blocks = build(*args, **kwargs)
         for block in blocks:
             torch.nn.utils.parametrizations.spectral_norm(block.conv)
         return blocks
 
-    if on:
-        _nets.conv_blocks = normalised
-    try:
-        yield
-    finally:
-        _nets.conv_blocks = saved
+    return normalised if on else build
 
 
+#: Variant keys that replace a part of skgan for one fit (restored after), and how: the
+#: library looks each part up when it builds or steps, so a patch tries it without a
+#: public parameter.
+VARIANT_PATCHES = {
+    "augment": lambda v: patch.dict(_augment.AUGMENTATIONS, digits=digits_views(v)),
+    "projection": lambda v: patch.object(_nets, "projection_head", widened_projection(v)),
+    "spectral": lambda v: patch.object(_nets, "conv_blocks", spectral_blocks(v)),
+}
 #: Variant keys that are not estimator parameters.
-VARIANT_KEYS = ("augment", "projection", "spectral", "readouts")
+VARIANT_KEYS = (*VARIANT_PATCHES, "readouts")
 
 
 def fitted(X, params: dict) -> GANFeatureExtractor:
     """The extractor of one variant, fitted on ``X``."""
     fit_params = {k: v for k, v in params.items() if k not in VARIANT_KEYS}
-    with (
-        digits_preset(params.get("augment")),
-        projection_widths(params.get("projection")),
-        spectral_convolutions(params.get("spectral", False)),
-    ):
+    with ExitStack() as patches:
+        for key, patcher in VARIANT_PATCHES.items():
+            if key in params:
+                patches.enter_context(patcher(params[key]))
         return GANFeatureExtractor(**{"width": 64, "random_state": 0, **fit_params}).fit(X)
 
 
