@@ -117,6 +117,33 @@ def bigan_rows(prefix: str, fit: str) -> dict:
     }
 
 
+#: Other pooling grids the trained and random D rows are read through (``pool_size``).
+POOL_GRIDS = {"pool4": 4, "pool2": 2, "pool42": (4, 2), "pool21": (2, 1), "pool421": (4, 2, 1)}
+#: The D rows, by key prefix: their title and fit.
+D_ROWS = {
+    "random-d": ("random-weight D", "random DCGAN"),
+    "dcgan-d": ("plain DCGAN D", "DCGAN"),
+    "contrastive-d": ("contrastive D", "DCGAN, contrastive D"),
+}
+
+
+def pooled_rows() -> dict:
+    """Each D row read through each of ``POOL_GRIDS`` (``contrastive-d-pool42``, ...)."""
+    rows = {}
+    for prefix, (title, fit) in D_ROWS.items():
+        for suffix, size in POOL_GRIDS.items():
+            sizes = (size,) if isinstance(size, int) else size
+            grids = " + ".join(f"{side}x{side}" for side in sizes)
+            kind = "pooling" if len(sizes) == 1 else "pyramid"
+            rows[f"{prefix}-{suffix}"] = (
+                f"{title}, {grids} {kind}",
+                fit,
+                {"pool_size": size},
+                False,
+            )
+    return rows
+
+
 def pixels(images, device) -> np.ndarray:
     """Pixels scaled to [0, 1], one row per image (nothing runs on ``device``)."""
     return images.reshape(len(images), -1) / 255.0
@@ -156,15 +183,7 @@ ROWS = {
         False,
     ),
     "rotation-d": ("rotation D (SS-GAN)", "DCGAN, rotation D", {}, False),
-    # The same fits read through a 2 x 2 pooling grid instead of Radford's 4 x 4.
-    "random-d-pool2": ("random-weight D, 2x2 pooling", "random DCGAN", {"pool_size": 2}, False),
-    "dcgan-d-pool2": ("plain DCGAN D, 2x2 pooling", "DCGAN", {"pool_size": 2}, False),
-    "contrastive-d-pool2": (
-        "contrastive D, 2x2 pooling",
-        "DCGAN, contrastive D",
-        {"pool_size": 2},
-        False,
-    ),
+    **pooled_rows(),
     "random-bigan-e": ("random-weight BiGAN E(x)", "random BiGAN", {"features": "encoder"}, False),
     "random-bigan-d": ("random-weight BiGAN pooled D", "random BiGAN", {}, False),
     **bigan_rows("bigan", "BiGAN"),

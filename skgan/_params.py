@@ -44,6 +44,25 @@ def integer(min_val: int, value, name: str) -> None:
     check_scalar(value, name, numbers.Integral, min_val=min_val)
 
 
+def pool_sizes(value, name: str) -> None:
+    """A grid side ``>= 1``, or a non-empty sequence of distinct ones (a pyramid)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        integer(1, value, name)
+        return
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be an int or a sequence of ints (a pyramid); got {value!r}.")
+    if (
+        not value
+        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+        or min(value) < 1
+        or len(set(value)) != len(value)
+    ):
+        raise ValueError(
+            f"{name} must be an int >= 1 or a non-empty sequence of distinct ints >= 1 "
+            f"(a pyramid, e.g. (4, 2)); got {value!r}."
+        )
+
+
 def finite_real(positive: bool, value, name: str) -> None:
     """``value`` is a finite real, ``> 0`` or ``>= 0`` (``check_scalar`` lets inf and NaN by)."""
     check_scalar(
@@ -192,7 +211,7 @@ PARAMS = (
     Param("inversion_lr", partial(finite_real, True), "readout"),
     Param("tap", partial(one_of, TAPS), "readout"),
     Param("pooling", partial(one_of, POOLINGS), "readout"),
-    Param("pool_size", partial(integer, 1), "readout"),
+    Param("pool_size", pool_sizes, "readout"),
     Param("layers", layers_form, "readout"),
     Param("transform_batch_size", partial(integer, 1), "runtime"),
     Param("subspace", subspace, "subspace"),

@@ -34,7 +34,7 @@ from ._device import on_device, plain_cpu, resolve_device
 from ._images import ImageBatches, ImageLayout, as_tensor, in_input_layout, isolated_rng
 from ._inversion import invert
 from ._params import device as check_device
-from ._params import finite_real, input_range, integer, one_of
+from ._params import finite_real, input_range, integer, one_of, pool_sizes
 from ._readout import (
     POOLINGS,
     TAPS,
@@ -219,9 +219,11 @@ class DiscriminatorFeatures(_OnModule):
         (Radford's choice), of the batchnorm after it (the conv output where
         there is none), or its own output. Where no activation follows,
         ``"activation"`` reads the tensor before.
-    pool_size : int, default=4
+    pool_size : int or sequence of int, default=4
         Side of each map's pooling grid (a map smaller than that is taken
-        whole).
+        whole). A sequence of distinct sides, such as ``(4, 2)``, pools each
+        map at every one of them and concatenates the grids (a spatial
+        pyramid).
     pooling : {"max", "avg"}, default="max"
         Pooling over each grid cell.
     image_size : int or tuple of int, default=None
@@ -311,7 +313,7 @@ class DiscriminatorFeatures(_OnModule):
         *,
         layers: str | Sequence[str] = "auto",
         tap: str = "activation",
-        pool_size: int = 4,
+        pool_size: int | Sequence[int] = 4,
         pooling: str = "max",
         image_size: int | tuple[int, int] | None = None,
         input_range: str | tuple[float, float] = "auto",
@@ -335,7 +337,7 @@ class DiscriminatorFeatures(_OnModule):
     def _check_readout_params(self) -> None:
         one_of(TAPS, self.tap, "tap")
         one_of(POOLINGS, self.pooling, "pooling")
-        integer(1, self.pool_size, "pool_size")
+        pool_sizes(self.pool_size, "pool_size")
         if isinstance(self.layers, str):
             one_of({"auto"}, self.layers, "layers")
 

@@ -9,7 +9,9 @@ runs that function over the images, batch by batch.
 Discriminator features follow Radford et al.: each tapped block's map (conv
 output, batchnorm output or activation) is pooled to a non-overlapping
 ``pool_size x pool_size`` grid (the whole map when it is smaller), flattened
-channel-major and concatenated over blocks. The tap mechanism addresses the
+channel-major and concatenated over blocks. A sequence of sides pools each map
+at every one of them, a spatial pyramid (He et al., 2014), concatenated side
+by side within each block. The tap mechanism addresses the
 tensors by module name (``d2.act``), captured by forward hooks, so it reads
 any network whose modules it is told, not only skgan's block stacks; a
 function applied to a module's output (``F.leaky_relu`` in a ``forward``)
@@ -68,7 +70,25 @@ class Tap:
     function: str | None = None
 
 
-def block_taps(blocks: nn.Sequential, side: int, indices: Sequence[int], tap: str, pool_size: int):
+PoolSize = int | Sequence[int]
+
+
+def map_taps(label, module, channels, extent: int, pool_size: PoolSize, function=None):
+    """The :class:`Tap` of one map of side ``extent`` at each grid side of ``pool_size``.
+
+    One int: one tap labelled ``label``. A sequence (a pyramid): one tap per
+    distinct grid (a side above ``extent`` takes the whole map, so two may
+    coincide), labelled ``{label}_g{grid}`` to keep feature names unique.
+    """
+    if isinstance(pool_size, numbers.Integral):
+        return [Tap(label, module, channels, max(1, min(pool_size, extent)), function)]
+    grids = dict.fromkeys(max(1, min(size, extent)) for size in pool_size)
+    return [Tap(f"{label}_g{grid}", module, channels, grid, function) for grid in grids]
+
+
+def block_taps(
+    blocks: nn.Sequential, side: int, indices: Sequence[int], tap: str, pool_size: PoolSize
+):
     """The :class:`Tap` of ``tap`` in each of skgan's blocks ``indices`` (``d0, d1, ...``).
 
     ``blocks`` is a discriminator's or encoder's block stack for ``side x
@@ -82,8 +102,8 @@ def block_taps(blocks: nn.Sequential, side: int, indices: Sequence[int], tap: st
         block = blocks[index]
         part = {"conv": "conv", "batchnorm": "bn" if hasattr(block, "bn") else "conv"}
         module = f"{names[index]}.{part.get(tap, 'act')}"
-        grid = min(pool_size, side // 2 ** (index + 1))
-        taps.append(Tap(names[index], module, block.conv.out_channels, grid))
+        extent = side // 2 ** (index + 1)
+        taps += map_taps(names[index], module, block.conv.out_channels, extent, pool_size)
     return taps
 
 
@@ -216,11 +236,10 @@ class TracedConv:
     size: tuple[int, int]
     sources: tuple[tuple[str, str | None], ...]
 
-    def tap(self, tap: str, pool_size: int) -> Tap:
-        """The :class:`Tap` of ``tap`` for this convolution, pooled to ``pool_size``."""
+    def taps(self, tap: str, pool_size: PoolSize) -> list[Tap]:
+        """The :class:`Tap` of ``tap`` for this convolution at each grid of ``pool_size``."""
         module, function = self.sources[TAPS.index(tap)]
-        grid = max(1, min(pool_size, *self.size))
-        return Tap(self.name, module, self.channels, grid, function)
+        return map_taps(self.name, module, self.channels, min(self.size), pool_size, function)
 
 
 @dataclass
@@ -342,7 +361,7 @@ def trace_convolutions(network: nn.Module, x: torch.Tensor) -> list[TracedConv]:
     return convs
 
 
-def traced_taps(convs: Sequence[TracedConv], layers, tap: str, pool_size: int) -> list[Tap]:
+def traced_taps(convs: Sequence[TracedConv], layers, tap: str, pool_size: PoolSize) -> list[Tap]:
     """The :class:`Tap` of ``tap`` of each convolution ``layers`` names.
 
     ``layers="auto"``: every convolution whose output map is larger than
@@ -372,7 +391,7 @@ def traced_taps(convs: Sequence[TracedConv], layers, tap: str, pool_size: int) -
                 f"2-D convolutions the module calls, from {names}; got {layers!r}."
             )
         chosen = [convs[names.index(name)] for name in layers]
-    return [conv.tap(tap, pool_size) for conv in chosen]
+    return [t for conv in chosen for t in conv.taps(tap, pool_size)]
 
 
 class _Statistics:
@@ -512,7 +531,7 @@ class ReadoutSettings:
     features: str
     layers: tuple[int, ...]
     tap: str
-    pool_size: int
+    pool_size: PoolSize
     pooling: str
     encoder_layer: str
     inversion_steps: int
@@ -523,7 +542,11 @@ class ReadoutSettings:
         return {
             "layers": list(self.layers),
             "tap": self.tap,
-            "pool_size": int(self.pool_size),
+            "pool_size": (
+                int(self.pool_size)
+                if isinstance(self.pool_size, numbers.Integral)
+                else [int(size) for size in self.pool_size]
+            ),
             "pooling": self.pooling,
         }
 

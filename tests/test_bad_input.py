@@ -89,6 +89,15 @@ CASES = [
         r"pooling must be one of \['avg', 'max'\]",
     ),
     ("pool_size zero", fit(pool_size=0), ValueError, "pool_size == 0, must be >= 1"),
+    ("pool_size float", fit(pool_size=2.5), TypeError, "pool_size must be an int or a sequence"),
+    (
+        "pool_size pyramid repeated",
+        fit(pool_size=(4, 4)),
+        ValueError,
+        r"pool_size must be .* distinct ints >= 1 \(a pyramid",
+    ),
+    ("pool_size pyramid empty", fit(pool_size=[]), ValueError, "non-empty sequence"),
+    ("pool_size pyramid zero", fit(pool_size=(4, 0)), ValueError, "distinct ints >= 1"),
     ("layers repeated", fit(layers=[0, 0]), ValueError, "distinct block indices in \\[-1, 0\\]"),
     (
         "layers out of range",

@@ -1,3 +1,4 @@
+import copy
 import json
 import pickle
 import warnings
@@ -160,6 +161,21 @@ def test_layers_selects_blocks_and_negative_indices_count_from_the_end(digits):
 def test_avg_pooling_and_pool_size(digits, fitted):
     est = clone(fitted).set_params(pooling="avg", pool_size=2).fit(digits[0])
     assert est.transform(digits[0][:2]).shape == (2, 8 * 4)
+
+
+def test_a_pool_size_pyramid_concatenates_each_grid(digits, fitted):
+    X = digits[0][:5]
+    pyramid = copy.deepcopy(fitted).set_params(pool_size=(4, 2, 1))
+    features = pyramid.transform(X)
+    assert features.shape == (5, 8 * (16 + 4 + 1))  # d0: 8 channels on a 4 x 4 map
+    names = pyramid.get_feature_names_out()
+    assert [names[0], names[128], names[-1]] == [
+        "d0_g4_activation_c000_r0_c0",
+        "d0_g2_activation_c000_r0_c0",
+        "d0_g1_activation_c007_r0_c0",
+    ]
+    parts = [copy.deepcopy(fitted).set_params(pool_size=size).transform(X) for size in (4, 2, 1)]
+    np.testing.assert_allclose(features, np.hstack(parts))
 
 
 def test_non_square_flat_input_is_laid_out_as_a_padded_square(rng):

@@ -313,6 +313,19 @@ def test_layers_by_name_in_the_given_order(examples_d, mnist_like):
     )
 
 
+def test_a_pool_size_pyramid_reads_each_convolution_at_every_grid(examples_d, mnist_like):
+    X, _ = mnist_like
+    features = DiscriminatorFeatures(
+        examples_d, layers=["main.5"], pool_size=(4, 2), image_size=64, input_range=(0, 255)
+    ).fit(X)
+    names = features.get_feature_names_out()
+    assert names[0].startswith("main.5_g4_") and names[-1].startswith("main.5_g2_")
+    parts = [features.set_params(pool_size=size).transform(X[:3]) for size in (4, 2)]
+    pyramid = features.set_params(pool_size=(4, 2)).transform(X[:3])
+    np.testing.assert_allclose(pyramid, np.hstack(parts))
+    assert pyramid.shape == (3, 16 * (16 + 4))  # main.5: 16 channels on an 8 x 8 map
+
+
 def test_sklearn_tools_clone_pickle_pipeline_grid_search_set_output(mnist_like):
     X, y = mnist_like
     features = DiscriminatorFeatures(tiny_discriminator(), image_size=8, input_range=(0, 255))

@@ -88,6 +88,30 @@ def test_first_block_batchnorm_tap_is_its_conv_output(network_and_data):
     torch.testing.assert_close(conv, bn)
 
 
+def test_a_pyramid_pools_each_map_at_every_distinct_grid(network_and_data):
+    discriminator, data, layout = network_and_data
+    # d1's map is 4 x 4 for 16 x 16 images: sides 8 and 4 both take it whole, once.
+    assert tap_layout(discriminator, 16, [0, 1], pool_size=(8, 4, 2)) == [
+        ("d0_g8", 4, 8),
+        ("d0_g4", 4, 4),
+        ("d0_g2", 4, 2),
+        ("d1_g4", 8, 4),
+        ("d1_g2", 8, 2),
+    ]
+    images = torch.rand(3, 1, 16, 16)
+    with torch.no_grad():
+        pyramid = discriminator_features(discriminator, images, [0, 1], "conv", (4, 2), "max")
+        parts = [
+            discriminator_features(discriminator, images, [block], "conv", size, "max")
+            for block in (0, 1)
+            for size in (4, 2)
+        ]
+    torch.testing.assert_close(pyramid, torch.cat(parts, dim=1))
+    names = feature_names(block_taps(discriminator.blocks, 16, [0, 1], "conv", (4, 2)), "conv")
+    assert len(set(names)) == len(names) == pyramid.shape[1]
+    assert names[4 * 16] == "d0_g2_conv_c000_r0_c0"
+
+
 def test_layout_and_names_count_every_feature(network_and_data):
     discriminator, data, layout = network_and_data
     layers = tap_layout(discriminator, side=16, layers=[0, 1], pool_size=4)
