@@ -1,9 +1,9 @@
 """Quick ablation of the discriminator task: short fits on an MNIST subset, one probe each.
 
-Each variant trains ``GANFeatureExtractor(width=64, random_state=0, **params)``
+Each variant trains ``GANFeatureExtractor(width=64, random_state=0, pool_size=4, **params)``
 on the first ``n_train`` images of a fixed permutation (seed 0) of the 60000
 MNIST training images for ``epochs`` epochs (``n_epochs=0`` for the random row:
-the default network, random weights), reads the pooled taps (4 x 4 grid) of the
+the default network, random weights), reads the pooled taps (``pool_size=4``) of the
 first 20000 permuted training images (the label pool) and of the 10000 test
 images, and scores a linear SVM with 100 labels (4 balanced draws) and 1000
 labels (2 draws): the protocol of ``skgan.evaluation.linear_probe`` with
@@ -115,7 +115,9 @@ def fitted(X, params: dict) -> GANFeatureExtractor:
         for key, patcher in VARIANT_PATCHES.items():
             if key in params:
                 patches.enter_context(patcher(params[key]))
-        return GANFeatureExtractor(**{"width": 64, "random_state": 0, **fit_params}).fit(X)
+        # pool_size=4: every row keeps the grid it was measured on before pool_size="auto".
+        base = {"width": 64, "random_state": 0, "pool_size": 4}
+        return GANFeatureExtractor(**{**base, **fit_params}).fit(X)
 
 
 def probes(F_pool, y_pool, F_test, y_test, suffix: str = "") -> dict:

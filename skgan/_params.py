@@ -63,6 +63,14 @@ def pool_sizes(value, name: str) -> None:
         )
 
 
+def pool_size_or_auto(value, name: str) -> None:
+    """``"auto"``, or what :func:`pool_sizes` allows."""
+    if isinstance(value, str):
+        one_of({"auto"}, value, name)
+        return
+    pool_sizes(value, name)
+
+
 def finite_real(positive: bool, value, name: str) -> None:
     """``value`` is a finite real, ``> 0`` or ``>= 0`` (``check_scalar`` lets inf and NaN by)."""
     check_scalar(
@@ -211,7 +219,7 @@ PARAMS = (
     Param("inversion_lr", partial(finite_real, True), "readout"),
     Param("tap", partial(one_of, TAPS), "readout"),
     Param("pooling", partial(one_of, POOLINGS), "readout"),
-    Param("pool_size", pool_sizes, "readout"),
+    Param("pool_size", pool_size_or_auto, "readout"),
     Param("layers", layers_form, "readout"),
     Param("transform_batch_size", partial(integer, 1), "runtime"),
     Param("subspace", subspace, "subspace"),

@@ -49,6 +49,21 @@ ENCODER_LAYERS = ("latent", "penultimate")
 POOLINGS = {"max": F.adaptive_max_pool2d, "avg": F.adaptive_avg_pool2d}
 #: The read-out parameters that decide which discriminator features a basis belongs to.
 TAP_PARAMS = ("layers", "tap", "pool_size", "pooling")
+#: ``pool_size="auto"`` reads a contrastive discriminator of at least this many blocks at 2 x 2.
+AUTO_POOL_MIN_BLOCKS = 3
+
+
+def auto_pool_size(task: str, blocks: int) -> int:
+    """``pool_size="auto"``: 2 for a contrastive discriminator of three or more blocks, else 4.
+
+    On MNIST (three blocks; 10 epochs over the 60000 images, two fits) the
+    contrastive discriminator read through a 2 x 2 grid scored 2.5 to 2.6
+    points higher with 100 labels, 0.2 to 0.3 higher with 1000 and level
+    with 60000 (0.18 lower with 5000). The plain DCGAN's discriminator lost
+    0.42 points with 60000 labels, so it keeps Radford's 4 x 4; so do small
+    images, where 2 x 2 scored about 2 points lower (8 x 8 digits, one block).
+    """
+    return 2 if task == "contrastive" and blocks >= AUTO_POOL_MIN_BLOCKS else 4
 
 
 # -------------------------------------------------------------------- the taps

@@ -128,10 +128,13 @@ def test_feature_names_count_and_format(digits, fitted):
     assert len(set(names)) == len(names)
 
 
-def test_mnist_sized_images_give_7168_features(rng):
+def test_mnist_sized_images_give_1792_features_or_radfords_7168(rng):
     X = rng.integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
     est = GANFeatureExtractor(n_epochs=0, random_state=0).fit(X)
-    assert est.get_feature_names_out().shape == (7168,)
+    assert est.get_feature_names_out().shape == (1792,)  # the contrastive D's 2 x 2 grid
+    assert est.get_feature_names_out()[-1] == "d2_activation_c255_r1_c1"
+    assert est.transform(X[:3]).shape == (3, 1792)
+    est.set_params(pool_size=4)
     assert est.get_feature_names_out()[-1] == "d2_activation_c255_r3_c3"
     assert est.transform(X[:3]).shape == (3, 7168)
 
@@ -161,6 +164,25 @@ def test_layers_selects_blocks_and_negative_indices_count_from_the_end(digits):
 def test_avg_pooling_and_pool_size(digits, fitted):
     est = clone(fitted).set_params(pooling="avg", pool_size=2).fit(digits[0])
     assert est.transform(digits[0][:2]).shape == (2, 8 * 4)
+
+
+@pytest.mark.parametrize(
+    ("scale", "task", "grids"),
+    [
+        (4, "auto", [2, 2, 2]),  # 32 x 32, three blocks, the contrastive D: 2 x 2
+        (4, "none", [4, 4, 4]),  # Radford's plain D keeps 4 x 4
+        (1, "auto", [4]),  # 8 x 8, one block: 4 x 4
+    ],
+)
+def test_auto_pool_size_is_2_for_a_contrastive_d_of_three_blocks(digits, scale, task, grids):
+    X = digits[0][:40].repeat(scale, axis=1).repeat(scale, axis=2)
+    params = {**TINY, "n_epochs": 0, "self_supervision": task}
+    est = GANFeatureExtractor(**params).fit(X)
+    channels = [8 * 2**i for i in range(len(grids))]
+    expected = sum(c * g * g for c, g in zip(channels, grids, strict=True))
+    assert est.transform(X[:2]).shape[1] == expected
+    fixed = copy.deepcopy(est).set_params(pool_size=grids[0])
+    np.testing.assert_array_equal(est.transform(X[:2]), fixed.transform(X[:2]))
 
 
 def test_a_pool_size_pyramid_concatenates_each_grid(digits, fitted):

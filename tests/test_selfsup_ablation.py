@@ -24,7 +24,7 @@ def test_each_read_out_starts_from_the_fits_own_parameters(digits):
     # The conv read-out is read on the fit's own 4 x 4 grid, not the pool2 read-out's.
     conv = GANFeatureExtractor(**TINY, tap="conv").fit(X).transform(X)
     np.testing.assert_array_equal(got["conv"], conv)
-    assert extractor.get_params()["pool_size"] == 4
+    assert extractor.get_params()["pool_size"] == "auto"
     assert extractor.get_params()["tap"] == "activation"
     np.testing.assert_array_equal(extractor.transform(X), default)
 
