@@ -44,16 +44,20 @@ def integer(min_val: int, value, name: str) -> None:
     check_scalar(value, name, numbers.Integral, min_val=min_val)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def pool_sizes(value, name: str) -> None:
     """A grid side ``>= 1``, or a non-empty sequence of distinct ones (a pyramid)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if _is_int(value):
         integer(1, value, name)
         return
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be an int or a sequence of ints (a pyramid); got {value!r}.")
     if (
         not value
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+        or not all(_is_int(v) for v in value)
         or min(value) < 1
         or len(set(value)) != len(value)
     ):

@@ -95,10 +95,14 @@ def map_taps(label, module, channels, extent: int, pool_size: PoolSize, function
     distinct grid (a side above ``extent`` takes the whole map, so two may
     coincide), labelled ``{label}_g{grid}`` to keep feature names unique.
     """
-    if isinstance(pool_size, numbers.Integral):
-        return [Tap(label, module, channels, max(1, min(pool_size, extent)), function)]
-    grids = dict.fromkeys(max(1, min(size, extent)) for size in pool_size)
-    return [Tap(f"{label}_g{grid}", module, channels, grid, function) for grid in grids]
+    pyramid = not isinstance(pool_size, numbers.Integral)
+    grids = dict.fromkeys(
+        max(1, min(size, extent)) for size in (pool_size if pyramid else [pool_size])
+    )
+    return [
+        Tap(f"{label}_g{grid}" if pyramid else label, module, channels, grid, function)
+        for grid in grids
+    ]
 
 
 def block_taps(
