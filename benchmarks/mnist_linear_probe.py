@@ -128,9 +128,11 @@ D_ROWS = {
 
 
 def pooled_rows() -> dict:
-    """Each D row read through each of ``POOL_GRIDS`` (``contrastive-d-pool42``, ...)."""
+    """Each D row read through each of ``POOL_GRIDS`` (``contrastive-d-pool42``, ...),
+    and through average pooling (``contrastive-d-avg``)."""
     rows = {}
     for prefix, (title, fit) in D_ROWS.items():
+        rows[f"{prefix}-avg"] = (f"{title}, average pooling", fit, {"pooling": "avg"}, False)
         for suffix, size in POOL_GRIDS.items():
             sizes = (size,) if isinstance(size, int) else size
             grids = " + ".join(f"{side}x{side}" for side in sizes)
@@ -235,7 +237,7 @@ READOUT = {
 
 def fit_specs(args) -> dict:
     """GAN parameters of each fit the rows may read."""
-    sizes = dict(width=args.width, latent_dim=args.latent_dim)
+    sizes = dict(width=args.width, latent_dim=args.latent_dim, lr_schedule=args.lr_schedule)
     specs = {
         "random DCGAN": dict(n_epochs=0, self_supervision="none"),
         "DCGAN": dict(n_epochs=args.n_epochs, self_supervision="none"),
@@ -492,8 +494,8 @@ def markdown(payload: dict) -> str:
         lines += [
             "",
             "| fit | GAN | D task | width | latent_dim | reconstruction_weight | labels seen "
-            "| epochs | s / epoch (each epoch) | train img/s | fit s |",
-            "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
+            "| epochs | lr schedule | s / epoch (each epoch) | train img/s | fit s |",
+            "|---|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|",
         ]
         for name, fit in payload["fits"].items():
             each = ", ".join(f"{d:.0f}" for d in fit["epoch_seconds"]) or "-"
@@ -504,7 +506,7 @@ def markdown(payload: dict) -> str:
                 f"{fit.get('width', 64)} | "
                 f"{fit.get('latent_dim', 100)} | {fit.get('reconstruction_weight', '-')} | "
                 f"{fit.get('labels') or 0} | "
-                f"{fit['n_epochs']} | "
+                f"{fit['n_epochs']} | {fit.get('lr_schedule', 'constant')} | "
                 f"{'-' if mean is None else f'{mean:.1f}'} ({each}) | "
                 f"{'-' if ips is None else f'{ips:.0f}'} | {fit['fit_seconds']:.1f} |"
             )
@@ -540,6 +542,12 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--width", type=int, default=64, help="width of every GAN")
     parser.add_argument("--latent-dim", type=int, default=100, help="latent_dim of every GAN")
+    parser.add_argument(
+        "--lr-schedule",
+        default="constant",
+        choices=("constant", "cosine"),
+        help="lr_schedule of every GAN",
+    )
     parser.add_argument("--n-train", type=int, default=60000)
     parser.add_argument("--n-test", type=int, default=10000)
     parser.add_argument(

@@ -28,6 +28,7 @@ from ._augment import AUGMENTATIONS
 from ._device import PRECISIONS, resolve_device
 from ._readout import ENCODER_LAYERS, POOLINGS, READOUTS, TAP_PARAMS, TAPS
 from ._subspace import SUBSPACES
+from ._trainer import LR_SCHEDULES
 from .gans import GANS
 from .gans._selfsup import TASKS
 
@@ -185,6 +186,7 @@ PARAMS = (
     Param("n_epochs", partial(integer, 0), "training"),
     Param("batch_size", partial(integer, 1), "training", resume=True),
     Param("lr", learning_rate, "training", resume=True),
+    Param("lr_schedule", partial(one_of, tuple(LR_SCHEDULES)), "training", resume=True),
     kind_param(
         "reconstruction_weight",
         partial(finite_real, False),
@@ -259,7 +261,7 @@ def check_kind_params(params: dict, defaults: dict) -> None:
 
 #: What a fit made before these parameters existed did (for save files, pickles
 #: and checkpoints that lack them); other absent parameters take their defaults.
-ABSENT = {"self_supervision": "none"}
+ABSENT = {"self_supervision": "none", "lr_schedule": "constant"}
 
 
 def upgraded_params(params: dict, defaults: dict) -> dict:

@@ -59,6 +59,47 @@ def rank_and_size(accelerator) -> tuple[int, int]:
     return accelerator.process_index, accelerator.num_processes
 
 
+#: ``lr_schedule``: the factor of ``lr`` in an epoch that starts ``progress``
+#: (in [0, 1)) of the way through a fit.
+LR_SCHEDULES = {
+    "constant": lambda progress: 1.0,
+    "cosine": lambda progress: 0.5 * (1.0 + math.cos(math.pi * progress)),
+}
+
+
+class LRSchedule(Callback):
+    """Set both optimizers' lr at the start of every epoch from the epoch number.
+
+    Parameters
+    ----------
+    schedule : {"constant", "cosine"}, default="constant"
+        A key of :data:`LR_SCHEDULES`; ``"constant"`` leaves the optimizers' lr alone.
+    span : tuple of int, default=(0, 1)
+        ``(first, last)``: the schedule runs over epochs ``first + 1`` to
+        ``last`` of the history. The lr depends on the epoch number alone, so
+        a resumed fit follows the schedule exactly as an uninterrupted one.
+        Unless constant, the generator's rate of each epoch is recorded in
+        history as ``lr``.
+    """
+
+    def __init__(self, schedule="constant", span=(0, 1)):
+        self.schedule = schedule
+        self.span = span
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.schedule == "constant":
+            return
+        first, last = self.span
+        progress = (net.history[-1, "epoch"] - 1 - first) / max(1, last - first)
+        factor = LR_SCHEDULES[self.schedule](min(max(progress, 0.0), 1.0))
+        for name in ("optimizer_d", "optimizer"):
+            _, settings = net.get_params_for_optimizer(name, [])
+            for group in getattr(net, name + "_").param_groups:
+                group["lr"] = settings["lr"] * factor
+        # The generator's rate, the last set, stands for the epoch in history.
+        net.history.record("lr", settings["lr"] * factor)
+
+
 class EpochKeeper(Callback):
     """Decide after every epoch which networks training keeps.
 
@@ -240,7 +281,11 @@ class GANTrainer(NeuralNet):
         super().__init__(module, *args, **kwargs)
 
     def get_default_callbacks(self):
-        callbacks = [("epoch_timer", EpochTimer()), ("epoch_keeper", EpochKeeper())]
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("lr_schedule", LRSchedule()),
+            ("epoch_keeper", EpochKeeper()),
+        ]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar(postfix_keys=list(self.history_keys()))))
         return callbacks + [("print_log", PrintLog())]

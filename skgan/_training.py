@@ -56,6 +56,7 @@ class TrainingSettings:
     width: int
     batch_size: int
     lr: float
+    lr_schedule: str
     betas: tuple[float, float]
     precision: str
     compile: bool
@@ -151,13 +152,20 @@ def fit_gan(
     )
     main = acc is None or acc.is_main_process
     with seeded(seed, device), fast_kernels(device):
-        keeper_params = {
-            "score": on_main_process(
-                _epoch_scorer(images, labels, spec, settings, device, seed), acc
-            ),
-            "checkpoint": None if checkpoint is None or not main else _writer(checkpoint),
+        first = len(start.history) if start is not None and start.more else 0
+        callback_params = {
+            "epoch_keeper": {
+                "score": on_main_process(
+                    _epoch_scorer(images, labels, spec, settings, device, seed), acc
+                ),
+                "checkpoint": None if checkpoint is None or not main else _writer(checkpoint),
+            },
+            "lr_schedule": {
+                "schedule": settings.lr_schedule,
+                "span": (first, first + settings.n_epochs),
+            },
         }
-        trainer = _trainer(spec.build(size), spec, settings, layout, device, keeper_params, acc)
+        trainer = _trainer(spec.build(size), spec, settings, layout, device, callback_params, acc)
         trainer.set_params(iterator_train__labels=class_index).initialize()
         keeper = dict(trainer.callbacks_)["epoch_keeper"]
         n_epochs = _resume(trainer, keeper, start, settings.n_epochs)
@@ -244,7 +252,7 @@ def _writer(checkpoint):
     return write
 
 
-def _trainer(networks, spec, settings, layout, device, keeper_params, acc) -> GANTrainer:
+def _trainer(networks, spec, settings, layout, device, callback_params, acc) -> GANTrainer:
     main = acc is None or acc.is_main_process
     encoder = networks.encoder
     return GANTrainer(
@@ -273,7 +281,11 @@ def _trainer(networks, spec, settings, layout, device, keeper_params, acc) -> GA
         train_split=None,
         device=device,
         verbose=settings.verbose if main else 0,
-        **{f"callbacks__epoch_keeper__{k}": v for k, v in keeper_params.items()},
+        **{
+            f"callbacks__{callback}__{k}": v
+            for callback, params in callback_params.items()
+            for k, v in params.items()
+        },
     )
 
 

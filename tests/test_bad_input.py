@@ -75,6 +75,12 @@ CASES = [
     ("lr zero", fit(lr=0), ValueError, "lr == 0, must be > 0"),
     ("lr string", fit(lr="fast"), ValueError, "lr must be 'auto' or a positive number"),
     (
+        "lr_schedule unknown",
+        fit(lr_schedule="linear"),
+        ValueError,
+        r"lr_schedule must be one of \['constant', 'cosine'\]; got 'linear'",
+    ),
+    (
         "betas not a pair",
         fit(betas=(0.5,)),
         ValueError,

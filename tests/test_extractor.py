@@ -473,6 +473,34 @@ def test_checkpoint_survives_a_crash_and_a_finished_fit_resumes_with_no_training
     np.testing.assert_array_equal(again.transform(X), reference)
 
 
+def test_a_cosine_fit_resumes_after_ctrl_c_bit_identically(digits, monkeypatch, tmp_path):
+    X, _ = digits
+    params = {**TINY, "n_epochs": 3, "lr_schedule": "cosine"}
+    uninterrupted = GANFeatureExtractor(**params).fit(X)
+    assert uninterrupted.history_[:, "lr"] == pytest.approx([1e-3 * f for f in (1, 0.75, 0.25)])
+
+    def interrupt(net, result):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        _objective_that(patch, 25, interrupt)  # in epoch 3 (10 batches per epoch)
+        with pytest.warns(UserWarning, match="interrupted during epoch 3"):
+            GANFeatureExtractor(**params, checkpoint_dir=tmp_path).fit(X)
+    resumed = GANFeatureExtractor(**params, checkpoint_dir=tmp_path).fit(X)
+    assert resumed.history_[:, "lr"] == uninterrupted.history_[:, "lr"]
+    np.testing.assert_array_equal(resumed.transform(X), uninterrupted.transform(X))
+    with pytest.raises(ValueError, match="its lr_schedule differ"):
+        GANFeatureExtractor(**{**params, "lr_schedule": "constant"}, checkpoint_dir=tmp_path).fit(X)
+
+
+def test_a_cosine_warm_start_runs_the_schedule_over_its_own_epochs(digits):
+    X, _ = digits
+    params = {**TINY, "n_epochs": 2, "lr_schedule": "cosine", "warm_start": True}
+    est = GANFeatureExtractor(**params).fit(X)
+    est.fit(X)
+    assert est.history_[:, "lr"] == pytest.approx([1e-3, 5e-4, 1e-3, 5e-4])
+
+
 def test_a_checkpoint_of_another_run_is_refused(digits, tmp_path):
     X, _ = digits
     GANFeatureExtractor(**{**TINY, "checkpoint_dir": tmp_path}).fit(X)
@@ -490,10 +518,13 @@ def test_a_checkpoint_older_than_a_parameter_resumes_with_its_default(digits, tm
     payload = torch.load(path, weights_only=True)
     saved = json.loads(payload["params"])
     del saved["reconstruction_weight"]  # as written before the parameter existed
+    del saved["lr_schedule"]
     payload["params"] = json.dumps(saved)
     torch.save(payload, path)
     with pytest.raises(ValueError, match="its reconstruction_weight differ"):
         GANFeatureExtractor(**{**params, "reconstruction_weight": 1.0}).fit(X)
+    with pytest.raises(ValueError, match="its lr_schedule differ"):
+        GANFeatureExtractor(**{**params, "lr_schedule": "cosine"}).fit(X)
     resumed = GANFeatureExtractor(**params).fit(X)
     assert resumed.history_[:, "epoch"] == [1, 2]
 

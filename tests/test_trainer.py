@@ -1,6 +1,10 @@
+import math
+
+import numpy as np
 import pytest
 import torch
 from conftest import make_trainer
+from skorch.callbacks import Callback
 
 from skgan.gans._spec import STEP_KEYS
 
@@ -126,3 +130,46 @@ def test_compile_can_be_toggled_between_fits(digits, monkeypatch):
     assert not any(
         k.startswith("_orig_mod.") for k in est.fitted_gan_.record["last"]["state"]["module_"]
     )
+
+
+def _lrs_of_each_epoch(trainer, X, epochs, epochs_before=0):
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            seen.append([opt.param_groups[0]["lr"] for opt in (net.optimizer_, net.optimizer_d_)])
+
+    trainer.set_params(callbacks=[("spy", Spy())]).initialize()
+    for _ in range(epochs_before):
+        trainer.history.new_epoch()
+        trainer.history.record("epoch", len(trainer.history))
+    trainer.partial_fit(X, epochs=epochs)
+    return seen
+
+
+def test_cosine_schedule_anneals_both_optimizers_by_epoch_number():
+    trainer = make_trainer(
+        optimizer_d__lr=5e-4,
+        callbacks__lr_schedule__schedule="cosine",
+        callbacks__lr_schedule__span=(0, 4),
+    )
+    seen = _lrs_of_each_epoch(trainer, torch.rand(20, 64), 4)
+    factors = [1.0, 0.5 * (1 + math.cos(math.pi / 4)), 0.5, 0.5 * (1 + math.cos(3 * math.pi / 4))]
+    np.testing.assert_allclose(seen, [[1e-3 * f, 5e-4 * f] for f in factors])
+    assert trainer.history[:, "lr"] == pytest.approx([1e-3 * f for f in factors])
+
+
+def test_cosine_schedule_starts_at_the_first_epoch_of_its_span():
+    # A warm start of 2 epochs after 3: epochs 4 and 5 run the whole schedule.
+    trainer = make_trainer(
+        callbacks__lr_schedule__schedule="cosine", callbacks__lr_schedule__span=(3, 5)
+    )
+    seen = _lrs_of_each_epoch(trainer, torch.rand(20, 64), 2, epochs_before=3)
+    assert [g for g, _ in seen] == pytest.approx([1e-3, 5e-4])
+
+
+def test_constant_schedule_leaves_the_rate_and_the_history_alone():
+    trainer = make_trainer(optimizer_d__lr=5e-4)
+    seen = _lrs_of_each_epoch(trainer, torch.rand(20, 64), 2)
+    assert seen == [[1e-3, 5e-4], [1e-3, 5e-4]]
+    assert "lr" not in trainer.history[-1]
