@@ -5,10 +5,11 @@ views of each image, and ContraD augments generated images the same way
 (DiffAugment). Every view is one affine warp, drawn per sample: rotation,
 zoom, translation, an optional random resized crop and horizontal flip,
 composed into a single ``2 x 3`` matrix and applied by ``F.affine_grid`` /
-``F.grid_sample``, then an optional brightness / contrast / saturation
-jitter. That is one kernel pair for the whole batch; torchvision's v2
-transforms draw one parameter set per call (the same warp for every image
-of a batch), and kornia adds a dependency for the same two kernels
+``F.grid_sample`` (with an optional smooth elastic displacement added to the
+sampling grid), then an optional brightness / contrast / saturation jitter.
+That is one kernel pair for the whole batch; torchvision's v2 transforms draw
+one parameter set per call (the same warp for every image of a batch), and
+kornia adds a dependency for the same two kernels
 (benchmarks/results/augmentation-cpu.md measured the three).
 
 The warp is differentiable, so generated images keep their gradient to G.
@@ -42,6 +43,12 @@ class Augment:
         aspect ratio in ``[3/4, 4/3]``), resized back to the full side.
     flip : bool
         Mirror half of the images left-right (not for digits).
+    elastic : float
+        Largest shift of a smooth random displacement field, as a fraction of
+        the image side (Simard et al., 2003's elastic distortion of digits):
+        each image draws shifts uniform in ``[-elastic, elastic]`` at
+        ``ELASTIC_GRID x ELASTIC_GRID`` control points, interpolated
+        bicubically over the image.
     jitter : float
         Largest relative change of brightness, contrast and (colour images)
         saturation.
@@ -55,6 +62,7 @@ class Augment:
     translation: float = 0.0
     crop: tuple[float, float] | None = None
     flip: bool = False
+    elastic: float = 0.0
     jitter: float = 0.0
     fill: str = "background"
 
@@ -62,7 +70,11 @@ class Augment:
         """Augmented views of the ``(n, C, H, W)`` batch ``x``, in ``[-1, 1]``."""
         if self.is_identity():
             return x
-        warped = _warp(x, self.matrices(len(x), x.device, generator), self.fill)
+        theta = self.matrices(len(x), x.device, generator).to(x.dtype)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        if self.elastic:
+            grid = grid + self._displacement(x, generator)
+        warped = _sample(x, grid, self.fill)
         return self._jittered(warped, generator) if self.jitter else warped
 
     def is_identity(self) -> bool:
@@ -98,6 +110,18 @@ class Augment:
             dim=1,
         )
 
+    def _displacement(self, x: torch.Tensor, generator) -> torch.Tensor:
+        """A smooth ``(n, H, W, 2)`` field of sampling-grid shifts, per image."""
+        n, _, height, width = x.shape
+        unit = torch.rand((n, 2, ELASTIC_GRID, ELASTIC_GRID), device=x.device, generator=generator)
+        # Grid coordinates span 2 per side, so a shift of f sides is 2 f.
+        coarse = (2 * unit - 1).to(x.dtype) * (2 * self.elastic)
+        # A few control points interpolated smoothly: the smoothing that Simard et
+        # al. apply to a per-pixel field with a Gaussian, in one small kernel.
+        field = F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=True)
+        # Bicubic interpolation overshoots its control points by up to a fifth.
+        return field.clamp(-2 * self.elastic, 2 * self.elastic).permute(0, 2, 3, 1)
+
     def _jittered(self, x: torch.Tensor, generator) -> torch.Tensor:
         n, channels = x.shape[:2]
 
@@ -114,8 +138,11 @@ class Augment:
         return x.clamp(-1.0, 1.0)
 
 
-def _warp(x: torch.Tensor, theta: torch.Tensor, fill: str) -> torch.Tensor:
-    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+#: Control points per side of the ``elastic`` displacement field.
+ELASTIC_GRID = 4
+
+
+def _sample(x: torch.Tensor, grid: torch.Tensor, fill: str) -> torch.Tensor:
     if fill == "border":
         return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
     # Zero padding of x + 1 fills with -1: the background of [-1, 1] images.

@@ -71,3 +71,27 @@ def test_auto_picks_by_channels_and_none_is_the_identity():
     assert resolve_augmentation("auto", 3) is AUGMENTATIONS["natural"]
     x = batch()
     assert AUGMENTATIONS["none"](x) is x
+
+
+def test_an_elastic_view_moves_pixels_smoothly_and_by_at_most_its_bound():
+    # A horizontal ramp: a view's value at a pixel is the x coordinate it sampled.
+    side = 32
+    ramp = torch.linspace(-1, 1, 2 * side + 1)[1::2].expand(8, 1, side, -1).contiguous()
+    views = Augment(elastic=0.05, fill="border")(ramp, torch.Generator().manual_seed(0))
+    # In image sides; the outer columns sample beyond the edge, which repeats it.
+    shift = ((views - ramp) / 2)[..., 3:-3]
+    assert views.shape == ramp.shape and views.dtype == ramp.dtype
+    assert 0.01 < shift.abs().max() <= 0.05 + 1e-5
+    # Smooth: neighbours move alike (independent shifts per pixel would differ by up to 0.1).
+    assert (shift.diff(dim=-1).abs().max() < 0.015) and (shift.diff(dim=-2).abs().max() < 0.015)
+
+
+def test_elastic_views_are_seeded_drawn_per_sample_and_pass_gradients():
+    augment = Augment(elastic=0.05)
+    x = batch(1).expand(16, -1, -1, -1).clone().requires_grad_()
+    first = augment(x, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(first, augment(x, torch.Generator().manual_seed(1)), rtol=0, atol=0)
+    assert len(torch.unique(first.detach().flatten(1), dim=0)) == 16
+    first.sum().backward()
+    assert x.grad.abs().sum() > 0
+    assert not augment.is_identity()
