@@ -357,11 +357,18 @@ def reconstruction_errors(estimator, F_test, X_test, seed: int) -> dict:
     }
 
 
-def make_svm(n_labels: int, max_iter: int):
-    """liblinear's LinearSVC for few labels; its objective by L-BFGS for many."""
+def make_svm(n_labels: int, max_iter: int, fitted: list):
+    """liblinear's LinearSVC for few labels; its objective by L-BFGS for many, each
+    L-BFGS classifier appended to ``fitted`` (their ``n_iter_`` show whether
+    ``max_iter`` stopped them)."""
     if n_labels <= LIBLINEAR_MAX_LABELS:
         return LinearSVC
-    return lambda C: LBFGSLinearSVC(C=C, max_iter=max_iter)
+
+    def lbfgs(C):
+        fitted.append(LBFGSLinearSVC(C=C, max_iter=max_iter))
+        return fitted[-1]
+
+    return lbfgs
 
 
 def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None) -> None:
@@ -370,6 +377,7 @@ def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None)
     for n_labels in args.wide_labels if wide else args.labels:
         n_labels = min(n_labels, len(y_train))
         start = time.perf_counter()
+        fitted = []
         result = linear_probe(
             F_train,
             y_train,
@@ -379,9 +387,11 @@ def probe(name, F_train, y_train, F_test, y_test, args, rows, done=lambda: None)
             n_draws=args.n_draws,
             Cs=(args.full_c,) if args.full_c and n_labels >= len(y_train) else tuple(args.cs),
             random_state=args.seed,
-            make_svm=make_svm(n_labels, args.max_iter),
+            make_svm=make_svm(n_labels, args.max_iter, fitted),
         )
         result["seconds"] = time.perf_counter() - start
+        if fitted:
+            result["lbfgs_iterations"] = [svm.n_iter_ for svm in fitted]
         rows[name].setdefault("probe", {})[str(n_labels)] = result
         print(
             f"  {name} {n_labels} labels: {100 * result['mean']:.2f} ± "

@@ -48,7 +48,8 @@ class Augment:
         the image side (Simard et al., 2003's elastic distortion of digits):
         each image draws shifts uniform in ``[-elastic, elastic]`` at
         ``ELASTIC_GRID x ELASTIC_GRID`` control points, interpolated
-        bicubically over the image.
+        bicubically over the image. No preset uses it: on MNIST it measured
+        no gain (``benchmarks/results/selfsup_ablation-cpu.md``).
     jitter : float
         Largest relative change of brightness, contrast and (colour images)
         saturation.
