@@ -584,8 +584,7 @@ def main(argv=None) -> None:
         "--max-iter",
         type=int,
         default=300,
-        help="L-BFGS iterations for the many-label column (runs before 2026-12-03 used 100, "
-        "which stopped every fit short; the results record each fit's iterations)",
+        help="L-BFGS iterations for the many-label column (results record those used)",
     )
     parser.add_argument(
         "--full-c", type=float, help="fixed C with all labels (default: chosen on a held-out sixth)"
