@@ -119,6 +119,8 @@ def bigan_rows(prefix: str, fit: str) -> dict:
 
 #: Other pooling grids the trained and random D rows are read through (``pool_size``).
 POOL_GRIDS = {"pool4": 4, "pool2": 2, "pool42": (4, 2), "pool21": (2, 1), "pool421": (4, 2, 1)}
+#: Poolings the D rows are also read through (``pooling``), by key suffix: value, title.
+POOLING_ROWS = {"max": ("max", "max pooling"), "avg": ("avg", "average pooling")}
 #: The D rows, by key prefix: their title and fit.
 D_ROWS = {
     "random-d": ("random-weight D", "random DCGAN"),
@@ -129,10 +131,11 @@ D_ROWS = {
 
 def pooled_rows() -> dict:
     """Each D row read through each of ``POOL_GRIDS`` (``contrastive-d-pool42``, ...),
-    and through average pooling (``contrastive-d-avg``)."""
+    and through each of ``POOLING_ROWS`` (``contrastive-d-avg``, ...)."""
     rows = {}
     for prefix, (title, fit) in D_ROWS.items():
-        rows[f"{prefix}-avg"] = (f"{title}, average pooling", fit, {"pooling": "avg"}, False)
+        for suffix, (pooling, kind) in POOLING_ROWS.items():
+            rows[f"{prefix}-{suffix}"] = (f"{title}, {kind}", fit, {"pooling": pooling}, False)
         for suffix, size in POOL_GRIDS.items():
             sizes = (size,) if isinstance(size, int) else size
             grids = " + ".join(f"{side}x{side}" for side in sizes)

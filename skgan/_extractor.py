@@ -33,6 +33,7 @@ from ._readout import (
     READOUTS,
     ReadoutSettings,
     auto_pool_size,
+    auto_pooling,
     check_support,
     read_features,
     resolve_layers,
@@ -450,7 +451,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         layers: str | Sequence[int] = "all",
         tap: str = "activation",
         pool_size: int | Sequence[int] | str = "auto",
-        pooling: str = "max",
+        pooling: str | float = "auto",
         input_range: str | tuple[float, float] = "auto",
         device: str | torch.device = "auto",
         random_state: int | np.random.RandomState | None = None,
@@ -862,14 +863,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         """The read-out parameters, checked against the GAN kind and its block count.
 
         ``task`` is the discriminator's self-supervised task, which
-        ``pool_size="auto"`` follows.
+        ``pool_size="auto"`` and ``pooling="auto"`` follow.
         """
         check_support(READOUTS[self.features], spec, GANS)
         blocks = n_blocks(side)
         layers = resolve_layers(self.layers, blocks)
-        auto = isinstance(self.pool_size, str)
-        pool_size = auto_pool_size(task, blocks) if auto else self.pool_size
-        return self._settings(ReadoutSettings, layers=layers, pool_size=pool_size)
+        # The parameters are checked by now: the only string pool_size is "auto".
+        auto_size = isinstance(self.pool_size, str)
+        pool_size = auto_pool_size(task, blocks) if auto_size else self.pool_size
+        pooling = auto_pooling(task, blocks) if self.pooling == "auto" else self.pooling
+        return self._settings(ReadoutSettings, layers=layers, pool_size=pool_size, pooling=pooling)
 
     def _fitted_readout(self, fitted: FittedGAN) -> ReadoutSettings:
         """:meth:`_readout_settings` of the fitted networks."""

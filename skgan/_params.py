@@ -76,6 +76,22 @@ def pool_size_or_auto(value, name: str) -> None:
     pool_sizes(value, name)
 
 
+def pooling_form(allowed, value, name: str) -> None:
+    """A name in ``allowed``, or the weight of max in ``[0, 1]`` (a max-average mix)."""
+    if isinstance(value, str):
+        one_of(allowed, value, name)
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be one of {sorted(allowed)} or a number in [0, 1] (the weight of "
+            f"max); got {value!r}."
+        )
+    if not 0 <= value <= 1:
+        raise ValueError(
+            f"{name} as a number is the weight of max pooling, in [0, 1]; got {value!r}."
+        )
+
+
 def finite_real(positive: bool, value, name: str) -> None:
     """``value`` is a finite real, ``> 0`` or ``>= 0`` (``check_scalar`` lets inf and NaN by)."""
     check_scalar(
@@ -224,7 +240,7 @@ PARAMS = (
     Param("inversion_steps", partial(integer, 0), "readout"),
     Param("inversion_lr", partial(finite_real, True), "readout"),
     Param("tap", partial(one_of, TAPS), "readout"),
-    Param("pooling", partial(one_of, POOLINGS), "readout"),
+    Param("pooling", partial(pooling_form, ("auto", *POOLINGS)), "readout"),
     Param("pool_size", pool_size_or_auto, "readout"),
     Param("layers", layers_form, "readout"),
     Param("transform_batch_size", partial(integer, 1), "runtime"),

@@ -34,7 +34,7 @@ from ._device import on_device, plain_cpu, resolve_device
 from ._images import ImageBatches, ImageLayout, as_tensor, in_input_layout, isolated_rng
 from ._inversion import invert
 from ._params import device as check_device
-from ._params import finite_real, input_range, integer, one_of, pool_sizes
+from ._params import finite_real, input_range, integer, one_of, pool_sizes, pooling_form
 from ._readout import (
     POOLINGS,
     TAPS,
@@ -314,7 +314,7 @@ class DiscriminatorFeatures(_OnModule):
         layers: str | Sequence[str] = "auto",
         tap: str = "activation",
         pool_size: int | Sequence[int] = 4,
-        pooling: str = "max",
+        pooling: str | float = "max",
         image_size: int | tuple[int, int] | None = None,
         input_range: str | tuple[float, float] = "auto",
         batchnorm: str = "population",
@@ -336,7 +336,7 @@ class DiscriminatorFeatures(_OnModule):
 
     def _check_readout_params(self) -> None:
         one_of(TAPS, self.tap, "tap")
-        one_of(POOLINGS, self.pooling, "pooling")
+        pooling_form(POOLINGS, self.pooling, "pooling")
         pool_sizes(self.pool_size, "pool_size")
         if isinstance(self.layers, str):
             one_of({"auto"}, self.layers, "layers")

@@ -47,10 +47,18 @@ TAPS = ("conv", "batchnorm", "activation")
 #: What ``encoder_layer`` may read: the code ``E(x)`` or the layer before it.
 ENCODER_LAYERS = ("latent", "penultimate")
 POOLINGS = {"max": F.adaptive_max_pool2d, "avg": F.adaptive_avg_pool2d}
+#: ``pooling`` is one of ``POOLINGS`` or the weight of max in a mix of the two.
+Pooling = str | float
 #: The read-out parameters that decide which discriminator features a basis belongs to.
 TAP_PARAMS = ("layers", "tap", "pool_size", "pooling")
-#: ``pool_size="auto"`` reads a contrastive discriminator of at least this many blocks at 2 x 2.
+#: ``"auto"`` read-outs differ from Radford's for a contrastive D of at least this many blocks.
 AUTO_POOL_MIN_BLOCKS = 3
+#: ``pooling="auto"`` for such a discriminator: this weight of max, the rest average.
+AUTO_MAX_WEIGHT = 0.5
+
+
+def _contrastive_stack(task: str, blocks: int) -> bool:
+    return task == "contrastive" and blocks >= AUTO_POOL_MIN_BLOCKS
 
 
 def auto_pool_size(task: str, blocks: int) -> int:
@@ -63,7 +71,26 @@ def auto_pool_size(task: str, blocks: int) -> int:
     0.42 points with 60000 labels, so it keeps Radford's 4 x 4; so do small
     images, where 2 x 2 scored about 2 points lower (8 x 8 digits, one block).
     """
-    return 2 if task == "contrastive" and blocks >= AUTO_POOL_MIN_BLOCKS else 4
+    return 2 if _contrastive_stack(task, blocks) else 4
+
+
+def auto_pooling(task: str, blocks: int) -> Pooling:
+    """``pooling="auto"``: half max, half average for a contrastive discriminator of
+    three or more blocks (as :func:`auto_pool_size`), else Radford's max."""
+    return AUTO_MAX_WEIGHT if _contrastive_stack(task, blocks) else "max"
+
+
+def mixed_pool(max_weight: float, x: torch.Tensor, grid: int) -> torch.Tensor:
+    """Mixed max-average pooling (Lee et al., 2016): ``w * max + (1 - w) * avg`` per cell."""
+    peak = F.adaptive_max_pool2d(x, grid)
+    return max_weight * peak + (1 - max_weight) * F.adaptive_avg_pool2d(x, grid)
+
+
+def pool_function(pooling: Pooling) -> Callable:
+    """``(x, grid) -> pooled x`` for ``pooling``: a name in ``POOLINGS`` or a max weight."""
+    if isinstance(pooling, str):
+        return POOLINGS[pooling]
+    return partial(mixed_pool, float(pooling))
 
 
 # -------------------------------------------------------------------- the taps
@@ -130,15 +157,16 @@ class _Enough(Exception):
     """Raised by the last tap's hook: the rest of the forward pass is not needed."""
 
 
-def pooled_taps(network: nn.Module, x: torch.Tensor, taps: Sequence[Tap], pooling: str):
+def pooled_taps(network: nn.Module, x: torch.Tensor, taps: Sequence[Tap], pooling: Pooling):
     """The ``taps`` of ``network(x)``, each pooled to its grid and flattened, concatenated.
 
-    Each tensor is pooled as soon as it exists (inside its module's forward
-    hook, or as its function returns), so a later in-place operation, such
-    as ``LeakyReLU(inplace=True)`` after a tapped convolution, cannot change
+    ``pooling`` is as :func:`pool_function` takes it. Each tensor is pooled
+    as soon as it exists (inside its module's forward hook, or as its
+    function returns), so a later in-place operation, such as
+    ``LeakyReLU(inplace=True)`` after a tapped convolution, cannot change
     it; the forward pass stops once every tap is read.
     """
-    pool = POOLINGS[pooling]
+    pool = pool_function(pooling)
     modules = dict(network.named_modules())
     pooled: dict[int, torch.Tensor] = {}
     consumers = _Consumers()
@@ -551,7 +579,7 @@ class ReadoutSettings:
     layers: tuple[int, ...]
     tap: str
     pool_size: PoolSize
-    pooling: str
+    pooling: Pooling
     encoder_layer: str
     inversion_steps: int
     inversion_lr: float
@@ -566,7 +594,7 @@ class ReadoutSettings:
                 if isinstance(self.pool_size, numbers.Integral)
                 else [int(size) for size in self.pool_size]
             ),
-            "pooling": self.pooling,
+            "pooling": self.pooling if isinstance(self.pooling, str) else float(self.pooling),
         }
 
 

@@ -185,6 +185,22 @@ def test_auto_pool_size_is_2_for_a_contrastive_d_of_three_blocks(digits, scale, 
     np.testing.assert_array_equal(est.transform(X[:2]), fixed.transform(X[:2]))
 
 
+@pytest.mark.parametrize(
+    ("scale", "task", "pooling"),
+    [(4, "auto", 0.5), (4, "none", "max"), (1, "auto", "max")],  # as pool_size="auto"
+)
+def test_auto_pooling_mixes_max_and_avg_for_a_contrastive_d_of_three_blocks(
+    digits, scale, task, pooling
+):
+    X = digits[0][:40].repeat(scale, axis=1).repeat(scale, axis=2)
+    est = GANFeatureExtractor(**{**TINY, "n_epochs": 0, "self_supervision": task}).fit(X)
+    fixed = copy.deepcopy(est).set_params(pooling=pooling)
+    np.testing.assert_array_equal(est.transform(X[:2]), fixed.transform(X[:2]))
+    if scale > 1:  # 8 x 8 digits: one-pixel cells (4 x 4 map, 4 x 4 grid), every pooling alike
+        other = copy.deepcopy(est).set_params(pooling="avg")
+        assert not np.allclose(est.transform(X[:2]), other.transform(X[:2]))
+
+
 def test_a_pool_size_pyramid_concatenates_each_grid(digits, fitted):
     X = digits[0][:5]
     pyramid = copy.deepcopy(fitted).set_params(pool_size=(4, 2, 1))

@@ -139,6 +139,19 @@ def test_max_pooling_takes_the_cell_maximum(network_and_data):
     np.testing.assert_allclose(pooled[:, index].numpy(), expected.numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_a_number_mixes_max_and_average_pooling_of_each_cell(network_and_data, weight):
+    discriminator, data, layout = network_and_data
+    discriminator.eval()
+    images = layout.to_model(data[:2])
+    with torch.no_grad():
+        cell = discriminator.blocks.d0.conv(images)[:, 1, 4:6, 0:2]  # channel 1, row 2, column 0
+        mixed = discriminator_features(discriminator, images, [0], "conv", 4, weight)
+    expected = weight * cell.amax(dim=(1, 2)) + (1 - weight) * cell.mean(dim=(1, 2))
+    index = 1 * 16 + 2 * 4 + 0
+    np.testing.assert_allclose(mixed[:, index].numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
 # ------------------------------------------------------- tracing any network
 class _Functional(torch.nn.Module):
     """conv -> F.relu (in place); conv -> bn -> leaky_relu method; conv with no activation."""
