@@ -181,6 +181,12 @@ ROWS = {
     "random-d": ("random-weight D", "random DCGAN", {}, False),
     "dcgan-d": ("plain DCGAN D", "DCGAN", {}, False),
     "contrastive-d": ("contrastive D (ContraD)", "DCGAN, contrastive D", {}, False),
+    "random-d-as-contrastive": (
+        "random-weight D, read as the contrastive default (2x2, half max, half avg)",
+        "random DCGAN",
+        {"pool_size": 2, "pooling": 0.5},
+        False,
+    ),
     "contrastive-last": (
         "contrastive D, last block only (the heads' input)",
         "DCGAN, contrastive D",
