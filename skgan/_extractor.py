@@ -82,10 +82,12 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     images (``self_supervision``, after ContraD): the task that makes its
     features worth more than a random network's. ``transform`` returns the
     discriminator's pooled features: each tapped convolution block's map is
-    max-pooled to a ``pool_size x pool_size`` grid, flattened channel-major and
+    pooled to a ``pool_size x pool_size`` grid, flattened channel-major and
     concatenated, with batchnorm using population statistics of the training
     set. With 28 x 28 MNIST digits (padded to 32 x 32, blocks of 64, 128 and
-    256 channels) that is ``(64 + 128 + 256) * 16 = 7168`` features.
+    256 channels) that is ``(64 + 128 + 256) * 4 = 1792`` features for the
+    default contrastive discriminator (a 2 x 2 grid) and ``(64 + 128 + 256) *
+    16 = 7168`` through Radford's 4 x 4 grid (``pool_size=4``).
 
     Parameters
     ----------
@@ -138,10 +140,16 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         every one of them and concatenates the grids (a spatial pyramid;
         feature names gain ``_g4``, ``_g2``); on MNIST it scored between
         the two grids.
-    pooling : {"max", "avg"}, default="max"
-        Pooling over each grid cell. On MNIST (the default fit, 2 x 2 grid)
-        ``"avg"`` scored higher with 60000 and 1000 labels and 0.91 and 1.02
-        points lower with 100 (two fits); with all labels, use ``"avg"``.
+    pooling : "auto", {"max", "avg"} or float, default="auto"
+        Pooling over each grid cell: its maximum, its mean, or for a number
+        ``w`` in ``[0, 1]`` the mix ``w * max + (1 - w) * mean`` (mixed
+        pooling, Lee et al., 2016). ``"auto"``: ``0.5`` where
+        ``pool_size="auto"`` reads 2 x 2 (the contrastive discriminator of
+        three or more blocks), else Radford's ``"max"``. On MNIST (the
+        default fit, one run) 0.5 scored 99.42 / 97.76 / 95.04 % with 60000 /
+        1000 / 100 labels, max 99.41 / 97.72 / 95.15, ``"avg"`` 99.47 /
+        97.94 / 94.24 and the scattering transform 99.41 / 96.59 / 89.73:
+        with all labels, ``"avg"`` is the better read-out.
     input_range : "auto" or tuple of float, default="auto"
         Input values that map to the generator's ``-1`` and ``1``. ``"auto"``
         learns ``(X.min(), X.max())`` in ``fit``; ``transform`` reuses it. For

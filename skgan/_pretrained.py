@@ -224,8 +224,9 @@ class DiscriminatorFeatures(_OnModule):
         whole). A sequence of distinct sides, such as ``(4, 2)``, pools each
         map at every one of them and concatenates the grids (a spatial
         pyramid).
-    pooling : {"max", "avg"}, default="max"
-        Pooling over each grid cell.
+    pooling : {"max", "avg"} or float, default="max"
+        Pooling over each grid cell: its maximum (Radford's), its mean, or
+        for a number ``w`` in ``[0, 1]`` the mix ``w * max + (1 - w) * mean``.
     image_size : int or tuple of int, default=None
         ``(H, W)`` (an int: square) the images are resized to before the
         module sees them: bilinear, antialiased when shrinking, the way your
