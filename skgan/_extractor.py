@@ -876,9 +876,8 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         check_support(READOUTS[self.features], spec, GANS)
         blocks = n_blocks(side)
         layers = resolve_layers(self.layers, blocks)
-        # The parameters are checked by now: the only string pool_size is "auto".
-        auto_size = isinstance(self.pool_size, str)
-        pool_size = auto_pool_size(task, blocks) if auto_size else self.pool_size
+        auto = isinstance(self.pool_size, str)
+        pool_size = auto_pool_size(task, blocks) if auto else self.pool_size
         pooling = auto_pooling(task, blocks) if self.pooling == "auto" else self.pooling
         return self._settings(ReadoutSettings, layers=layers, pool_size=pool_size, pooling=pooling)
 
