@@ -126,11 +126,13 @@ def validate_images(estimator, X, fitted=None, options: InputOptions | None = No
         ndim = X.ndim
     if not 2 <= ndim <= 4:
         raise ValueError(
-            f"X must be 2-D (n_samples, n_features), 3-D (n_samples, H, W) or "
-            f"4-D (n_samples, C, H, W); got a {ndim}-D array. Reshape your data, "
-            f"e.g. with X.reshape(1, -1) for one flat sample."
+            f"X must be 2-D (n_samples, n_features), 3-D (n_samples, H, W) or 4-D "
+            f"(n_samples, C, H, W) or (n_samples, H, W, C); got a {ndim}-D array. Reshape "
+            f"your data, e.g. with X.reshape(1, -1) for one flat sample."
         )
     shape = None
+    if is_channels_last(X.shape):
+        X = np.moveaxis(X, -1, 1)
     if ndim in (3, 4):
         shape = tuple(int(d) for d in X.shape[1:])
         shape = shape if ndim == 4 else (1, *shape)
@@ -151,6 +153,20 @@ def validate_images(estimator, X, fitted=None, options: InputOptions | None = No
         return Images(X, fitted.layout, ndim, fitted.feature_names_in, lazy)
     _check_trainable(len(X), options)
     return Images(X, _learn_layout(options, X, shape), ndim, names, lazy)
+
+
+#: Channel counts an image array may hold (grey, colour).
+CHANNELS = (1, 3)
+
+
+def is_channels_last(shape) -> bool:
+    """Whether a 4-D array of ``shape`` is ``(n, H, W, C)``: C is 1 or 3 and axis 1 is not.
+
+    Images read with PIL, ``matplotlib`` or :func:`skgan.datasets.load_cifar10`
+    come channels last; torch's layout ``(n, C, H, W)`` is kept whenever axis 1
+    could be a channel axis.
+    """
+    return len(shape) == 4 and shape[-1] in CHANNELS and shape[1] not in CHANNELS
 
 
 def _check_trainable(n_samples: int, options: InputOptions) -> None:

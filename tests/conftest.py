@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits
 from skgan import GANFeatureExtractor
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+CIFAR_DIR = MNIST_DIR.parent / "cifar10"
 
 #: Small, fast networks for tests: 8 x 8 digits, one or two epochs.
 TINY = dict(width=8, latent_dim=8, batch_size=32, n_epochs=1, random_state=0)

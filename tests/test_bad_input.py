@@ -214,7 +214,7 @@ CASES = [
         "X 1-D",
         fit(np.zeros(64)),
         ValueError,
-        "X must be 2-D .* or 4-D \\(n_samples, C, H, W\\); got a 1-D array",
+        "X must be 2-D .* or 4-D \\(n_samples, C, H, W\\) or \\(n_samples, H, W, C\\); got a 1-D array",
     ),
     ("X scalar", fit(3.0), ValueError, "got a 0-D array"),
     ("X 5-D", fit(np.zeros((2, 1, 1, 4, 4))), ValueError, "got a 5-D array"),
