@@ -154,7 +154,8 @@ def test_unreadable_files_are_all_named_and_nothing_is_returned(tmp_path):
     (tmp_path / "a" / "broken.jpg").write_bytes(b"not a jpeg")
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "empty.png").write_bytes(b"")
-    with pytest.raises(ValueError, match=r"2 image file\(s\) .* could not be read: .*broken.jpg \(not an image.*empty.png"):
+    unreadable = r"2 image file\(s\) .* could not be read: .*broken.jpg \(not an image.*empty.png"
+    with pytest.raises(ValueError, match=unreadable):
         datasets.load_image_folder(tmp_path)
 
 
