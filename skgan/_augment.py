@@ -6,7 +6,8 @@ views of each image, and ContraD augments generated images the same way
 zoom, translation, an optional random resized crop and horizontal flip,
 composed into a single ``2 x 3`` matrix and applied by ``F.affine_grid`` /
 ``F.grid_sample`` (with an optional smooth elastic displacement added to the
-sampling grid), then an optional brightness / contrast / saturation jitter.
+sampling grid), then an optional brightness / contrast / saturation / hue jitter and
+random greyscale (SimCLR's colour distortion).
 That is one kernel pair for the whole batch; torchvision's v2 transforms draw
 one parameter set per call (the same warp for every image of a batch), and
 kornia adds a dependency for the same two kernels
@@ -53,6 +54,14 @@ class Augment:
     jitter : float
         Largest relative change of brightness, contrast and (colour images)
         saturation.
+    hue : float
+        Largest rotation of colour images' hues, as a fraction of a full turn
+        about the grey axis (torchvision's ``ColorJitter(hue=)`` scale: at most 0.5).
+    jitter_p : float
+        Probability that an image is colour-jittered at all (SimCLR: 0.8).
+    grayscale : float
+        Probability that a colour image becomes grey (its channel mean in
+        every channel; SimCLR's colour dropping, 0.2).
     fill : {"background", "border"}
         What enters at the edges: the lowest value, ``-1`` (the background of
         digits scaled to ``[-1, 1]``), or the nearest edge pixel.
@@ -65,6 +74,9 @@ class Augment:
     flip: bool = False
     elastic: float = 0.0
     jitter: float = 0.0
+    hue: float = 0.0
+    jitter_p: float = 1.0
+    grayscale: float = 0.0
     fill: str = "background"
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -75,12 +87,16 @@ class Augment:
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         if self.elastic:
             grid = grid + self._displacement(x, generator)
-        warped = _sample(x, grid, self.fill)
-        return self._jittered(warped, generator) if self.jitter else warped
+        views = _sample(x, grid, self.fill)
+        if self.jitter or self.hue:
+            views = self._jittered(views, generator)
+        if self.grayscale and x.shape[1] == 3:
+            views = self._greyed(views, generator)
+        return views
 
     def is_identity(self) -> bool:
         """Whether every view equals its image."""
-        return self == Augment(fill=self.fill)
+        return self == Augment(fill=self.fill, jitter_p=self.jitter_p)
 
     def matrices(self, n: int, device, generator=None) -> torch.Tensor:
         """``n`` random ``2 x 3`` affine matrices (output to input coordinates, in [-1, 1])."""
@@ -123,20 +139,49 @@ class Augment:
         # Bicubic interpolation overshoots its control points by up to a fifth.
         return field.clamp(-2 * self.elastic, 2 * self.elastic).permute(0, 2, 3, 1)
 
+    def _chosen(self, x: torch.Tensor, p: float, generator) -> torch.Tensor:
+        """A ``(n, 1, 1, 1)`` mask: 1 for the images drawn with probability ``p``."""
+        unit = torch.rand((len(x), 1, 1, 1), device=x.device, generator=generator)
+        return (unit < p).to(x.dtype)
+
     def _jittered(self, x: torch.Tensor, generator) -> torch.Tensor:
         n, channels = x.shape[:2]
+        # Images left unjittered draw factors too, so the RNG stream is one per batch;
+        # jitter on every image draws no mask (the stream of fits before jitter_p).
+        applied = 1.0 if self.jitter_p >= 1 else self._chosen(x, self.jitter_p, generator)
 
-        def factor():
+        def uniform(largest):
             unit = torch.rand((n, 1, 1, 1), device=x.device, generator=generator)
-            return 1 + self.jitter * (2 * unit - 1)
+            return applied * largest * (2 * unit - 1)
 
-        x = (x + 1) * factor() - 1  # brightness: scales intensity above the black level
+        x = (x + 1) * (1 + uniform(self.jitter)) - 1  # brightness: above the black level
         mean = x.mean(dim=(1, 2, 3), keepdim=True)
-        x = (x - mean) * factor() + mean
+        x = (x - mean) * (1 + uniform(self.jitter)) + mean
         if channels == 3:
             grey = x.mean(dim=1, keepdim=True)
-            x = (x - grey) * factor() + grey
+            x = (x - grey) * (1 + uniform(self.jitter)) + grey
+            if self.hue:
+                x = _hue_rotated(x, 2 * math.pi * uniform(self.hue))
         return x.clamp(-1.0, 1.0)
+
+    def _greyed(self, x: torch.Tensor, generator) -> torch.Tensor:
+        chosen = self._chosen(x, self.grayscale, generator)
+        return x + chosen * (x.mean(dim=1, keepdim=True) - x)
+
+
+def _hue_rotated(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """RGB ``x`` rotated by ``angle`` (radians, ``(n, 1, 1, 1)``) about the grey axis.
+
+    Rodrigues' formula about ``k = (1, 1, 1) / sqrt(3)``: brightness (the
+    projection on ``k``) is kept and the chroma turns, which is the hue shift
+    of HSV up to its hexagonal approximation, as one linear map per image.
+    """
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    grey = x.mean(dim=1, keepdim=True)
+    cross = torch.stack(
+        [x[:, 2] - x[:, 1], x[:, 0] - x[:, 2], x[:, 1] - x[:, 0]], dim=1
+    ) / math.sqrt(3)
+    return x * cos + cross * sin + grey * (1 - cos)
 
 
 #: Control points per side of the ``elastic`` displacement field.
@@ -155,8 +200,17 @@ AUGMENTATIONS = {
     # Digits and other small grayscale shapes: no flips (they change the class);
     # brightness / contrast jitter helped the few-label probe (selfsup_ablation).
     "digits": Augment(rotation=15.0, scale=(0.8, 1.2), translation=0.125, jitter=0.4),
-    # Photographs: SimCLR's crop and flip, with colour jitter.
-    "natural": Augment(crop=(0.3, 1.0), flip=True, jitter=0.4, fill="border"),
+    # Photographs: SimCLR's views at its CIFAR-10 strength (s = 0.5): resized
+    # crop, flip, colour jitter (0.4, hue 0.1) on 80 % of the images, 20 % grey.
+    "natural": Augment(
+        crop=(0.2, 1.0),
+        flip=True,
+        jitter=0.4,
+        hue=0.1,
+        jitter_p=0.8,
+        grayscale=0.2,
+        fill="border",
+    ),
     "none": Augment(),
 }
 

@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 
+from skgan import _augment
 from skgan._augment import AUGMENTATIONS, Augment, resolve_augmentation
 
 
@@ -95,3 +96,52 @@ def test_elastic_views_are_seeded_drawn_per_sample_and_pass_gradients():
     first.sum().backward()
     assert x.grad.abs().sum() > 0
     assert not augment.is_identity()
+
+
+def colour_batch(n=6):
+    return torch.rand((n, 3, 8, 8), generator=torch.Generator().manual_seed(1)) * 2 - 1
+
+
+def test_a_third_of_a_hue_turn_cycles_the_channels():
+    x = colour_batch() * 0.5
+    turned = _augment._hue_rotated(x, torch.full((len(x), 1, 1, 1), 2 * math.pi / 3))
+    # Rotating 120 degrees about the grey axis sends red to green, green to blue.
+    torch.testing.assert_close(turned, x[:, [2, 0, 1]], atol=1e-6, rtol=0)
+    quarter = _augment._hue_rotated(x, torch.full((len(x), 1, 1, 1), 0.5))
+    torch.testing.assert_close(quarter.mean(dim=1), x.mean(dim=1), atol=1e-6, rtol=0)
+    assert not torch.allclose(quarter, x)
+
+
+def test_grayscale_probability_greys_that_share_of_colour_images():
+    x = colour_batch(400)
+    grey = Augment(grayscale=1.0)(x)
+    torch.testing.assert_close(grey, x.mean(dim=1, keepdim=True).expand_as(x))
+    some = Augment(grayscale=0.2)(x, torch.Generator().manual_seed(0))
+    greyed = (some.std(dim=1) < 1e-6).all(dim=2).all(dim=1)
+    assert 50 < int(greyed.sum()) < 110  # 80 expected
+    unchanged = (some == x).all(dim=3).all(dim=2).all(dim=1)
+    assert bool((greyed ^ unchanged).all())
+    one_channel = x[:, :1]
+    torch.testing.assert_close(Augment(grayscale=1.0)(one_channel), one_channel)
+
+
+def test_jitter_probability_leaves_the_other_images_alone():
+    x = colour_batch(400)
+    jittered = Augment(jitter=0.4, hue=0.1, jitter_p=0.8)(x, torch.Generator().manual_seed(0))
+    # The identity warp's resampling moves values by float rounding only.
+    untouched = ((jittered - x).abs() < 1e-5).all(dim=3).all(dim=2).all(dim=1)
+    assert 50 < int(untouched.sum()) < 110  # 80 expected
+    torch.testing.assert_close(Augment(jitter=0.4, jitter_p=0.0)(x), x, atol=1e-5, rtol=0)
+
+
+def test_the_natural_preset_is_simclrs_cifar_views():
+    natural = AUGMENTATIONS["natural"]
+    assert natural.crop == (0.2, 1.0) and natural.flip and natural.fill == "border"
+    assert (natural.jitter, natural.hue, natural.jitter_p, natural.grayscale) == (
+        0.4,
+        0.1,
+        0.8,
+        0.2,
+    )
+    views = natural(colour_batch(), torch.Generator().manual_seed(0))
+    assert views.shape == (6, 3, 8, 8) and views.abs().max() <= 1
