@@ -159,12 +159,13 @@ SCATTERING_BATCH = 1000
 
 
 def scattering(images, device) -> np.ndarray:
-    """Scattering2D(J=2, L=8) coefficients of the images scaled to [0, 1], one row per image."""
+    """Scattering2D(J=2, L=8) coefficients of (n, H, W) or (n, C, H, W) images scaled to [0, 1],
+    one row per image (colour images: per channel)."""
     # kymatio.torch also imports its 3-D scattering, which fails on current SciPy (no
     # scipy.special.sph_harm); the 2-D torch frontend alone does not need it.
     from kymatio.scattering2d.frontend.torch_frontend import ScatteringTorch2D
 
-    transform = ScatteringTorch2D(J=2, shape=images.shape[1:], L=8).to(device)
+    transform = ScatteringTorch2D(J=2, shape=images.shape[-2:], L=8).to(device)
     rows = []
     with torch.inference_mode():
         for start in range(0, len(images), SCATTERING_BATCH):

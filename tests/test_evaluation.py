@@ -277,3 +277,50 @@ class _BadProba(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return np.ones((len(X), 3)) / 3
+
+
+class Recorder(ClassifierMixin, BaseEstimator):
+    """A LinearSVC that logs each C it is fitted with and how many rows it saw."""
+
+    log: list = []
+
+    def __init__(self, C=1.0):
+        self.C = C
+
+    def fit(self, X, y):
+        self.log.append((self.C, len(X)))
+        self.svm_ = LinearSVC(C=self.C).fit(X, y)
+        self.classes_ = self.svm_.classes_
+        return self
+
+    def predict(self, X):
+        return self.svm_.predict(X)
+
+
+def test_holdout_probe_chooses_c_on_validation_and_scores_test_once(scaled_digits):
+    X, y = scaled_digits
+    Recorder.log = []
+    result = evaluation.holdout_probe(
+        X[:1000], y[:1000], X[1000:1300], y[1000:1300], X[1300:], y[1300:], 100,
+        n_draws=2, Cs=(1e-4, 1.0), random_state=0, make_svm=Recorder,
+    )  # fmt: skip
+    # Each draw keeps the C that scored best on the validation split.
+    assert [sorted(v) for v in result["validation"]] == [["0.0001", "1.0"]] * 2
+    assert result["Cs"] == [float(max(v, key=v.get)) for v in result["validation"]]
+    # Two candidates per draw, no refit: the chosen SVM scores the test set.
+    assert Recorder.log == [(1e-4, 100), (1.0, 100)] * 2
+    draw = balanced_draw(y[:1000], 10, np.random.RandomState(0))
+    Xs, (Xt,) = evaluation._standardized(X[draw], X[1300:])
+    expected = LinearSVC(C=result["Cs"][0]).fit(Xs, y[draw]).score(Xt, y[1300:])
+    assert result["scores"][0] == pytest.approx(expected, abs=2 / len(Xt))
+
+
+def test_holdout_probe_refits_all_labels_on_pool_and_validation(scaled_digits):
+    X, y = scaled_digits
+    Recorder.log = []
+    result = evaluation.holdout_probe(
+        X[:600], y[:600], X[600:900], y[600:900], X[900:], y[900:], 600,
+        Cs=(1e-3, 1e-2), random_state=0, make_svm=Recorder,
+    )  # fmt: skip
+    assert len(result["scores"]) == 1
+    assert Recorder.log == [(1e-3, 600), (1e-2, 600), (result["Cs"][0], 900)]

@@ -1,0 +1,346 @@
+"""CIFAR-10 linear probe: GAN discriminator features against the label-free peers a user would pick.
+
+Rows, all from one run with one protocol: raw pixels, the same discriminator with
+random weights (read as the default reads), kymatio's ``Scattering2D(J=2, L=8)``
+per colour channel, Coates & Ng's k-means features (``_coates_kmeans``: whitened
+6 x 6 patches, 1600 centroids, triangle activation, 4-quadrant pooling), Radford's
+plain DCGAN discriminator (``self_supervision="none"``) and the default
+``GANFeatureExtractor`` (contrastive discriminator), one row per seed of
+``--seeds`` and their mean ± std.
+
+Protocol: the last ``--validation`` (5000) training images of the archive's order,
+500 per class, are the validation split; the GANs, the k-means and the whitening see
+only the other 45000.
+Per row and label count, every setting in the grid (C, and the pooling of D rows
+with ``--poolings``) is chosen on the validation split and the test set is scored
+once with the choice (:func:`skgan.evaluation.holdout_probe`); with all labels the
+chosen C is refitted on all 50000 labelled images. Few-label columns: mean ± std
+over ``--n-draws`` balanced draws from the training pool. Settings that need a fit
+of their own (epochs, augmentation) are fixed per run and named in the results:
+``benchmarks/augmentation_auto.py`` chooses the augmentation on validation splits.
+
+Usage::
+
+    python benchmarks/cifar10_linear_probe.py                        # every row, 3 seeds
+    python benchmarks/cifar10_linear_probe.py --n-epochs 1 --gan-train 2000 \\
+        --n-train 6000 --n-test 1000 --labels 6000 1000 --n-draws 2 \\
+        --kmeans-centroids 64 --kmeans-patches 20000 --seeds 0 --out /tmp/quick  # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from _coates_kmeans import KMeansFeatures
+from _common import RESULTS, ROOT, args_record, machine, peak_rss_mb, timed, write_results
+from mnist_linear_probe import LIBLINEAR_MAX_LABELS, scattering
+from sklearn.svm import LinearSVC
+
+from skgan import GANFeatureExtractor
+from skgan._device import resolve_device
+from skgan.datasets import load_cifar10
+from skgan.evaluation import LBFGSLinearSVC, holdout_probe
+
+DEFAULT_CIFAR10 = ROOT.parent / "shared" / "data" / "cifar10"
+LABEL_COUNTS = (50000, 4000, 1000)
+CS = (1e-3, 1e-2, 1e-1)
+#: Rows: key -> (title, the GANFeatureExtractor parameters of its fit, or None).
+ROWS = {
+    "raw": ("raw pixels", None),
+    "random-d": ("random-weight D (read as the default)", {"n_epochs": 0}),
+    "scattering": ("scattering J=2, L=8, per channel", None),
+    "kmeans": ("k-means (Coates & Ng), whitened 6x6 patches", None),
+    "dcgan-d": ("plain DCGAN D (Radford)", {"self_supervision": "none"}),
+    "default": ("default (contrastive D)", {}),
+}
+
+
+def channels_first(images: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+
+
+def split(X, y, n_validation: int):
+    """The training pool and the validation split: the last ``n_validation / 10`` images
+    of every class (the archive is sorted by class, so its last images are all trucks)."""
+    classes = np.unique(y)
+    last = np.concatenate(
+        [np.flatnonzero(y == c)[-(n_validation // len(classes)) :] for c in classes]
+    )
+    pool = np.setdiff1d(np.arange(len(y)), last)
+    return (X[pool], y[pool]), (X[last], y[last])
+
+
+def make_svm(n_labels: int, max_iter: int, everything: bool):
+    """liblinear's LinearSVC for few labels; its objective by L-BFGS for many and for all
+    (liblinear did not converge on all 1000 raw pixels of a smoke run in 100 s)."""
+    if n_labels <= LIBLINEAR_MAX_LABELS and not everything:
+        return LinearSVC
+    return lambda C: LBFGSLinearSVC(C=C, max_iter=max_iter)
+
+
+def extractor(params: dict, seed: int, args) -> GANFeatureExtractor:
+    checkpoint_dir = None
+    if args.checkpoint_dir is not None and params.get("n_epochs", args.n_epochs) > 0:
+        checkpoint_dir = args.checkpoint_dir / f"{params.get('self_supervision', 'default')}_{seed}"
+    return GANFeatureExtractor(
+        **{"n_epochs": args.n_epochs, **params},
+        device=args.device,
+        random_state=seed,
+        verbose=1,
+        checkpoint_dir=checkpoint_dir,
+    )
+
+
+def fitted_transforms(key: str, seed: int, pool: np.ndarray, args, record: dict) -> dict:
+    """``{setting: transform}`` of a row, fitted on the training pool (timed in ``record``)."""
+    params = ROWS[key][1]
+    if key == "raw":
+        return {"-": lambda X: X.reshape(len(X), -1) / np.float32(255)}
+    if key == "scattering":
+        return {"-": lambda X: scattering(channels_first(X), args.device)}
+    with timed(record, "fit_seconds"):
+        if key == "kmeans":
+            kmeans = KMeansFeatures(args.kmeans_centroids, args.kmeans_patches, seed)
+            kmeans.fit(channels_first(pool))
+            return {"-": lambda X: kmeans.transform(channels_first(X))}
+        gan = extractor(params, seed, args).fit(pool)
+    if len(gan.history_):
+        record["epoch_seconds"] = [float(d) for d in gan.history_[:, "dur"]]
+    poolings = args.poolings if params.get("n_epochs", args.n_epochs) else ["auto"]
+    return {
+        str(pooling): lambda X, p=pooling: gan.set_params(pooling=p).transform(X)
+        for pooling in poolings
+    }
+
+
+def read(transform, sets: dict, record: dict) -> dict:
+    """The features of every image set; timed."""
+    with timed(record, "transform_seconds"):
+        features = {name: transform(X) for name, (X, _) in sets.items()}
+    n_images = sum(len(X) for X, _ in sets.values())
+    record.update(
+        n_features=int(features["train"].shape[1]),
+        transform_images_per_s=n_images / record["transform_seconds"],
+    )
+    return features
+
+
+def probe_setting(features, sets, n_labels: int, args) -> dict:
+    (_, y_train), (_, y_val), (_, y_test) = sets["train"], sets["val"], sets["test"]
+    full = n_labels >= len(y_train) + len(y_val)
+    return holdout_probe(
+        features["train"],
+        y_train,
+        features["val"],
+        y_val,
+        features["test"],
+        y_test,
+        len(y_train) if full else n_labels,
+        n_draws=args.n_draws,
+        Cs=tuple(args.cs),
+        random_state=args.seed,
+        make_svm=make_svm(n_labels, args.max_iter, full),
+    )
+
+
+def run_row(key: str, seed: int, sets: dict, args, record: dict, save) -> None:
+    """Fit, read and probe one row; the setting with the best validation score wins."""
+    transforms = fitted_transforms(key, seed, sets["train"][0], args, record)
+    record["settings"] = {}
+    for setting, transform in transforms.items():
+        entry = record["settings"].setdefault(setting, {})
+        features = read(transform, sets, entry)
+        for n_labels in args.labels:
+            start = time.perf_counter()
+            result = probe_setting(features, sets, n_labels, args)
+            result["seconds"] = time.perf_counter() - start
+            entry.setdefault("probe", {})[str(n_labels)] = result
+            print(
+                f"  {key} seed {seed} {setting} {n_labels} labels: test "
+                f"{100 * result['mean']:.2f} ± {100 * result['std']:.2f} % "
+                f"({result['seconds']:.0f} s)",
+                flush=True,
+            )
+            save()
+        del features
+    record["probe"] = {}
+    for n_labels in map(str, args.labels):
+        best = max(
+            transforms,
+            key=lambda s: np.mean(
+                [max(v.values()) for v in record["settings"][s]["probe"][n_labels]["validation"]]
+            ),
+        )
+        record["probe"][n_labels] = {**record["settings"][best]["probe"][n_labels], "setting": best}
+    first = record["settings"][next(iter(transforms))]
+    record.update(n_features=first["n_features"], transform_seconds=first["transform_seconds"])
+    record["transform_images_per_s"] = first["transform_images_per_s"]
+    save()
+
+
+def _cell(result) -> str:
+    if result is None:
+        return "-"
+    spread = f" ± {100 * result['std']:.2f}" if len(result["scores"]) > 1 else ""
+    return f"{100 * result['mean']:.2f}{spread}"
+
+
+def seed_summary(rows: dict, labels) -> dict | None:
+    """Mean ± std over the default's seeds of each column's mean (complete columns only)."""
+    seeds = [row for key, row in rows.items() if key.startswith("default") and "probe" in row]
+    if len(seeds) < 2:
+        return None
+    summary = {}
+    for n in labels:
+        means = [row["probe"][n]["mean"] for row in seeds if n in row["probe"]]
+        if len(means) == len(seeds):
+            summary[n] = {
+                "mean": float(np.mean(means)),
+                "std": float(np.std(means)),
+                "scores": means,
+            }
+    return {"n_seeds": len(seeds), "probe": summary}
+
+
+def markdown(payload: dict) -> str:
+    m, args, rows = payload["machine"], payload["args"], payload["rows"]
+    labels = [str(n) for n in args["labels"]]
+    lines = [
+        "# CIFAR-10 linear probe",
+        "",
+        f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
+        f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
+        f"torch {m['torch']}, sklearn {m['sklearn']}; commit {m.get('commit', '?')}; "
+        f"{m['date']}.",
+        f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
+        f"whitening fitted on them, no labels); validation split: the last "
+        f"{payload['n_validation']} (the same number of each class); test: "
+        f"{payload['n_test']}. GAN fits: {args['n_epochs']} epochs, every other parameter the default. Per column, C in {tuple(args['cs'])} "
+        + (f"and pooling in {args['poolings']} (D rows) " if len(args["poolings"]) > 1 else "")
+        + "chosen on the validation split, test scored once with the choice; all labels: "
+        f"the choice refitted on pool + validation. Few-label columns: mean ± std over "
+        f"{args['n_draws']} balanced draws. SVM: LinearSVC for draws of up to "
+        f"{LIBLINEAR_MAX_LABELS} labels, its objective by L-BFGS (at most {args['max_iter']} "
+        f"iterations) for larger draws and all labels; features standardised.",
+        "",
+        "| features | dims | " + " | ".join(f"{n} labels" for n in labels) + " | fit s "
+        "| transform s | probe s | chosen C (pooling) |",
+        "|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|---|",
+    ]
+    summary = seed_summary(rows, labels)
+    for row in rows.values():
+        if "probe" not in row and "settings" not in row:
+            continue
+        probes = row.get("probe") or next(iter(row["settings"].values())).get("probe", {})
+        cells = [_cell(probes.get(n)) for n in labels]
+        chosen = "; ".join(
+            f"{n}: {', '.join(f'{c:g}' for c in probes[n]['Cs'])}"
+            + (f" ({probes[n]['setting']})" if probes[n].get("setting", "-") != "-" else "")
+            for n in labels
+            if n in probes
+        )
+        probe_seconds = sum(
+            p["seconds"] for s in row.get("settings", {}).values() for p in s["probe"].values()
+        )
+        lines.append(
+            f"| {row['title']} | {row.get('n_features', '-')} | " + " | ".join(cells) + " | "
+            f"{row.get('fit_seconds', 0):.0f} | {row.get('transform_seconds', 0):.0f} | "
+            f"{probe_seconds:.0f} | {chosen} |"
+        )
+    if summary:
+        cells = [_cell(summary["probe"].get(n)) for n in labels]
+        lines.append(
+            f"| **default, mean ± std over {summary['n_seeds']} seeds** | | "
+            + " | ".join(f"**{c}**" for c in cells)
+            + " | | | | |"
+        )
+    epochs = [
+        f"{row['title']}: {', '.join(f'{d:.0f}' for d in row['epoch_seconds'])} s"
+        for row in rows.values()
+        if row.get("epoch_seconds")
+    ]
+    lines += ["", "Epoch times: " + ("; ".join(epochs) or "-") + "."]
+    lines += [
+        f"Peak RSS: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s."
+        + ("" if payload.get("complete") else " (run incomplete: rows so far)"),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def parse(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-home", type=Path, default=DEFAULT_CIFAR10)
+    parser.add_argument("--models", nargs="+", choices=list(ROWS), default=list(ROWS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default rows")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the other rows and draws")
+    parser.add_argument("--n-epochs", type=int, default=GANFeatureExtractor().n_epochs)
+    parser.add_argument("--n-train", type=int, default=50000)
+    parser.add_argument("--validation", type=int, default=5000)
+    parser.add_argument("--n-test", type=int, default=10000)
+    parser.add_argument("--labels", type=int, nargs="+", default=list(LABEL_COUNTS))
+    parser.add_argument("--n-draws", type=int, default=5)
+    parser.add_argument("--cs", type=float, nargs="+", default=list(CS))
+    parser.add_argument(
+        "--poolings",
+        nargs="+",
+        default=["auto"],
+        type=lambda v: v if v in ("auto", "max", "avg") else float(v),
+        help="pooling values the trained D rows choose among on validation",
+    )
+    parser.add_argument("--max-iter", type=int, default=300)
+    parser.add_argument("--kmeans-centroids", type=int, default=1600)
+    parser.add_argument("--kmeans-patches", type=int, default=400_000)
+    parser.add_argument("--checkpoint-dir", type=Path)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--name", default="cifar10_linear_probe")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse(argv)
+    start = time.perf_counter()
+    args.device = str(resolve_device(args.device))
+    X, y = load_cifar10(args.data_home, split="train")
+    X_test, y_test = load_cifar10(args.data_home, split="test")
+    subset = np.sort(
+        np.concatenate([np.flatnonzero(y == c)[: args.n_train // 10] for c in range(10)])
+    )
+    train, val = split(X[subset], y[subset], args.validation)
+    sets = {"train": train, "val": val, "test": (X_test[: args.n_test], y_test[: args.n_test])}
+    payload = {
+        "machine": machine(args.device),
+        "args": args_record(args),
+        "n_pool": len(train[1]),
+        "n_validation": len(val[1]),
+        "n_test": len(sets["test"][1]),
+        "rows": {},
+    }
+    name = f"{args.name}-{args.device.split(':')[0]}"
+
+    def save() -> None:
+        payload["seed_summary"] = seed_summary(payload["rows"], list(map(str, args.labels)))
+        payload.update(peak_rss_mb=peak_rss_mb(), seconds=time.perf_counter() - start)
+        write_results(name, payload, markdown(payload), args.out)
+
+    jobs = [(key, args.seed) for key in args.models if key != "default"]
+    if "default" in args.models:
+        # The first seed runs among the peers; the spread's other seeds run last.
+        jobs.insert(min(2, len(jobs)), ("default", args.seeds[0]))
+        jobs += [("default", seed) for seed in args.seeds[1:]]
+    for key, seed in jobs:
+        row_key = f"default-seed{seed}" if key == "default" else key
+        title = f"{ROWS[key][0]}, seed {seed}" if key == "default" else ROWS[key][0]
+        record = payload["rows"].setdefault(row_key, {"title": title, "seed": seed})
+        print(f"{title} ...", flush=True)
+        run_row(key, seed, sets, args, record, save)
+    payload["complete"] = True
+    save()
+
+
+if __name__ == "__main__":
+    main()
