@@ -72,7 +72,7 @@ def screen(dataset: str, preset: str, args, record: dict) -> None:
 def markdown(payload: dict) -> str:
     m, args = payload["machine"], payload["args"]
     lines = [
-        "# Augmentation presets by kind of data (the measurement behind `augmentation=\"auto\"`)",
+        '# Augmentation presets by kind of data (the measurement behind `augmentation="auto"`)',
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`; torch {m['torch']}; commit {m.get('commit', '?')}; "

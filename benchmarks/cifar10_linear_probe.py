@@ -218,7 +218,8 @@ def markdown(payload: dict) -> str:
         f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
         f"whitening fitted on them, no labels); validation split: the last "
         f"{payload['n_validation']} (the same number of each class); test: "
-        f"{payload['n_test']}. GAN fits: {args['n_epochs']} epochs, every other parameter the default. "
+        f"{payload['n_test']}. GAN fits: {args['n_epochs']} epochs, every other parameter "
+        f"the default. "
         f"Per column, C in {tuple(args['cs'])} "
         + (f"and pooling in {args['poolings']} (D rows) " if len(args["poolings"]) > 1 else "")
         + "chosen on the validation split, test scored once with the choice; all labels: "
