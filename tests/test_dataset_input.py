@@ -187,3 +187,28 @@ def test_an_acgan_trains_on_a_dataset_with_y_like_on_the_array(digits):
     dataset = GANFeatureExtractor(**params).fit(Items(X, labels=y), labels)
     assert dataset.history_[:, "loss_d"] == in_memory.history_[:, "loss_d"]
     np.testing.assert_array_equal(dataset.transform(X), in_memory.transform(X))
+
+
+def test_an_image_folder_goes_straight_into_fit(tmp_path):
+    from PIL import Image
+    from torchvision.datasets import ImageFolder
+    from torchvision.transforms import ToTensor
+
+    from skgan.datasets import load_image_folder
+
+    rng = np.random.default_rng(0)
+    for label in ("cat", "dog"):
+        (tmp_path / label).mkdir()
+        for i in range(10):
+            pixels = rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / label / f"{i}.png")
+    folder = ImageFolder(str(tmp_path), transform=ToTensor())
+    gan = GANFeatureExtractor(**TINY).fit(folder)
+    assert gan.image_shape_ == (3, 8, 8)
+    # The same images as arrays (channels last, 0..255) give the same features.
+    X, y = load_image_folder(tmp_path)
+    from_arrays = GANFeatureExtractor(**{**TINY, "input_range": (0, 255)}).fit(X)
+    np.testing.assert_allclose(
+        from_arrays.transform(X), gan.transform(folder), rtol=1e-4, atol=1e-4
+    )
+    assert y.tolist() == [folder.classes[t] for t in folder.targets]
