@@ -296,10 +296,13 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
         image on the training device. ``"digits"``: rotation up to 15
         degrees, zoom 0.8 to 1.2, shift up to 1/8 of the side, brightness /
         contrast jitter of 40 %, no flips (they change digits).
-        ``"natural"``: random resized crops of 30 to 100 % of the area,
-        horizontal flips, brightness / contrast /
-        saturation jitter of 40 %. ``"auto"``: ``"digits"`` for one channel,
-        ``"natural"`` for colour images. Unused by the other tasks.
+        ``"natural"``: SimCLR's views at its CIFAR-10 strength: random
+        resized crops of 20 to 100 % of the area, horizontal flips,
+        brightness / contrast / saturation jitter of 40 % and hue rotation
+        up to 0.1 turn on 80 % of the images, greyscale on 20 %.
+        ``"auto"``: ``"digits"`` for one channel, ``"natural"`` for colour
+        images (``benchmarks/augmentation_auto.py`` compares them on MNIST
+        and CIFAR-10). Unused by the other tasks.
     temperature : float, default=0.1
         Temperature of the contrastive losses (ContraD's default); lower
         sharpens them.
