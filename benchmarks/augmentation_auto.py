@@ -22,6 +22,7 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
 from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
 from cifar10_linear_probe import CS, DEFAULT_CIFAR10, split
 from sklearn.svm import LinearSVC
@@ -29,7 +30,7 @@ from sklearn.svm import LinearSVC
 from skgan import GANFeatureExtractor
 from skgan._device import resolve_device
 from skgan.datasets import load_cifar10, load_mnist
-from skgan.evaluation import holdout_probe
+from skgan.evaluation import balanced_draw, holdout_probe
 
 LOADERS = {"mnist": (load_mnist, DEFAULT_MNIST), "cifar10": (load_cifar10, DEFAULT_CIFAR10)}
 
@@ -39,7 +40,9 @@ def screen(dataset: str, preset: str, args, record: dict) -> None:
     load, home = LOADERS[dataset]
     X, y = load(home, split="train")
     (pool, y_pool), (val, y_val) = split(X, y, args.validation)
-    pool, y_pool = pool[: args.n_pool], y_pool[: args.n_pool]
+    # The same number of each class: CIFAR-10's files come sorted by class.
+    keep = balanced_draw(y_pool, args.n_pool // len(np.unique(y_pool)), args.seed)
+    pool, y_pool = pool[keep], y_pool[keep]
     gan = GANFeatureExtractor(
         augmentation=preset, n_epochs=args.n_epochs, random_state=args.seed, device=args.device
     )
@@ -78,8 +81,9 @@ def markdown(payload: dict) -> str:
         f"device `{m['device']}`; torch {m['torch']}; commit {m.get('commit', '?')}; "
         f"{m['date']}.",
         f"Each fit: the default GANFeatureExtractor with one preset, {args['n_epochs']} epochs "
-        f"on {args['n_pool']} training images. Score: {args['labels']} balanced labels from "
-        f"them, C in {CS} chosen on the first half of a validation split (the last "
+        f"on {args['n_pool']} training images (the same number of each class). Score: "
+        f"{args['labels']} balanced labels from them, C in {CS} chosen on the first half "
+        f"of a validation split (the last "
         f"{args['validation']} training images, the same number per class), accuracy on its "
         f"second half; mean ± std over {args['n_draws']} draws. The test sets are not used.",
         "",
