@@ -49,12 +49,22 @@ class KMeansFeatures:
         Random patches the whitening and k-means are fitted on.
     random_state : int
         Seeds the patch draw and k-means.
+    n_passes : int
+        Most passes of mini-batch k-means over the patches (it stops earlier when the
+        centroids settle; the paper ran 10 iterations of full k-means).
     """
 
-    def __init__(self, n_centroids: int = 1600, n_patches: int = 400_000, random_state: int = 0):
+    def __init__(
+        self,
+        n_centroids: int = 1600,
+        n_patches: int = 400_000,
+        random_state: int = 0,
+        n_passes: int = 10,
+    ):
         self.n_centroids = n_centroids
         self.n_patches = n_patches
         self.random_state = random_state
+        self.n_passes = n_passes
 
     def fit(self, images: np.ndarray) -> KMeansFeatures:
         """Learn the ZCA whitening and the centroids from ``(n, 3, H, W)`` uint8 images."""
@@ -77,7 +87,11 @@ class KMeansFeatures:
         self.whitening_ = (eigenvectors * scale) @ eigenvectors.T
         white = ((patches - self.mean_) @ self.whitening_).float().numpy()
         kmeans = MiniBatchKMeans(
-            self.n_centroids, batch_size=4096, n_init=1, random_state=self.random_state
+            self.n_centroids,
+            batch_size=4096,
+            n_init=1,
+            max_iter=self.n_passes,
+            random_state=self.random_state,
         ).fit(white)
         self.centroids_ = torch.from_numpy(kmeans.cluster_centers_).float()
         self.mean_, self.whitening_ = self.mean_.float(), self.whitening_.float()

@@ -63,7 +63,7 @@ def screen(dataset: str, preset: str, args, record: dict) -> None:
             y_val[half:],
             args.labels,
             n_draws=args.n_draws,
-            Cs=CS,
+            Cs=tuple(args.cs),
             random_state=args.seed,
             make_svm=LinearSVC,
         ),
@@ -82,8 +82,8 @@ def markdown(payload: dict) -> str:
         f"{m['date']}.",
         f"Each fit: the default GANFeatureExtractor with one preset, {args['n_epochs']} epochs "
         f"on {args['n_pool']} training images (the same number of each class). Score: "
-        f"{args['labels']} balanced labels from them, C in {CS} chosen on the first half "
-        f"of a validation split (the last "
+        f"{args['labels']} balanced labels from them, C in {tuple(args['cs'])} chosen on the "
+        f"first half of a validation split (the last "
         f"{args['validation']} training images, the same number per class), accuracy on its "
         f"second half; mean ± std over {args['n_draws']} draws. The test sets are not used.",
         "",
@@ -117,6 +117,7 @@ def main(argv=None) -> None:
     parser.add_argument("--n-epochs", type=int, default=2)
     parser.add_argument("--labels", type=int, default=1000)
     parser.add_argument("--n-draws", type=int, default=3)
+    parser.add_argument("--cs", type=float, nargs="+", default=list(CS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--name", default="augmentation_auto")
