@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,8 +39,33 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def git_commit(root: Path = ROOT) -> str | None:
+    """The checkout's ``git rev-parse HEAD`` (with ``+dirty`` for uncommitted changes).
+
+    ``None`` outside a git checkout or without git: a benchmark never fails for it.
+    """
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head or None
+
+
 def machine(device: str) -> dict:
-    """What ran the benchmark: host, CPU, cores, device and library versions."""
+    """What ran the benchmark: host, CPU, cores, device, library versions and commit."""
     info = {
         "host": platform.node(),
         "platform": platform.platform(),
@@ -52,6 +78,7 @@ def machine(device: str) -> dict:
         "sklearn": sklearn.__version__,
         "skgan": skgan.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": git_commit(),
     }
     if device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name(0)
