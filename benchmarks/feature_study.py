@@ -61,7 +61,7 @@ from skgan.evaluation import LBFGSLinearSVC, linear_probe
 
 #: C grid of the few-label columns.
 CS = (1e-3, 1e-2, 1e-1)
-#: The one C of the all-label column (chosen for both D rows of mnist_linear_probe-cpu).
+#: The one C of the all-label column (chosen for both D rows of archive/mnist_linear_probe-cpu).
 FULL_C = 1e-3
 TAPS = ("activation", "conv", "batchnorm")
 SUBSPACES = (None, "discriminative", "complement")
