@@ -85,6 +85,11 @@ def machine(device: str) -> dict:
     return info
 
 
+def commit_note(info: dict) -> str:
+    """`` Commit <hash>.`` for a results file's machine line, or ``""`` when unknown."""
+    return f" Commit {info['commit']}." if info.get("commit") else ""
+
+
 def _proc_status_mb(field: str) -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
