@@ -1,8 +1,8 @@
 """Every accuracy quoted in README.md and docs/*.md is in a results file.
 
 A number quoted in the docs must be one a benchmark wrote: it must appear in a
-file under ``benchmarks/results/`` (``archive/`` included; markdown or JSON),
-so a stale or invented accuracy fails CI.
+markdown file under ``benchmarks/results/`` (``archive/`` included), so a stale,
+rounded or invented accuracy fails CI.
 
 What counts as an accuracy (the rule; everything else is left alone):
 
