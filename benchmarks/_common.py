@@ -64,6 +64,11 @@ def git_commit(root: Path = ROOT) -> str | None:
     return f"{head}+dirty" if dirty else head or None
 
 
+#: The commit when the benchmark started (this module is imported first): the code
+#: that ran, even if the checkout moves on while a long run goes.
+START_COMMIT = git_commit()
+
+
 def machine(device: str) -> dict:
     """What ran the benchmark: host, CPU, cores, device, library versions and commit."""
     info = {
@@ -78,7 +83,7 @@ def machine(device: str) -> dict:
         "sklearn": sklearn.__version__,
         "skgan": skgan.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "commit": git_commit(),
+        "commit": START_COMMIT,
     }
     if device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name(0)
