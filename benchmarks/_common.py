@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,8 +39,38 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def git_commit(root: Path = ROOT) -> str | None:
+    """The checkout's ``git rev-parse HEAD`` (with ``+dirty`` for uncommitted changes).
+
+    ``None`` outside a git checkout or without git: a benchmark never fails for it.
+    """
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head or None
+
+
+#: The commit when the benchmark started (this module is imported first): the code
+#: that ran, even if the checkout moves on while a long run goes.
+START_COMMIT = git_commit()
+
+
 def machine(device: str) -> dict:
-    """What ran the benchmark: host, CPU, cores, device and library versions."""
+    """What ran the benchmark: host, CPU, cores, device, library versions and commit."""
     info = {
         "host": platform.node(),
         "platform": platform.platform(),
@@ -52,10 +83,16 @@ def machine(device: str) -> dict:
         "sklearn": sklearn.__version__,
         "skgan": skgan.__version__,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "commit": START_COMMIT,
     }
     if device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
+
+
+def commit_note(info: dict) -> str:
+    """`` Commit <hash>.`` for a results file's machine line, or ``""`` when unknown."""
+    return f" Commit {info['commit']}." if info.get("commit") else ""
 
 
 def _proc_status_mb(field: str) -> float | None:

@@ -27,7 +27,7 @@ import time
 import kornia.augmentation as K
 import torch
 import torchvision.transforms.v2 as T
-from _common import machine, write_results
+from _common import commit_note, machine, write_results
 
 from skgan._augment import AUGMENTATIONS, Augment
 
@@ -103,7 +103,8 @@ def main(argv=None) -> None:
         "# Augmentation speed: one batch, per-sample random parameters",
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {args.threads} torch threads); "
-        f"torch {m['torch']}, {m['date']}. Batch {args.batch} x 1 x {args.side} x {args.side} "
+        f"torch {m['torch']}, {m['date']}.{commit_note(m)} "
+        f"Batch {args.batch} x 1 x {args.side} x {args.side} "
         f"float32; {args.reps} timed calls after 3 warm-up calls. Distinct: outputs that "
         f"differ among {args.batch} copies of one image ({args.batch} = parameters per sample)."
         + (f" {args.note}" if args.note else ""),

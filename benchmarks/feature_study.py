@@ -51,7 +51,15 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
-from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, write_results
+from _common import (
+    DEFAULT_MNIST,
+    RESULTS,
+    args_record,
+    commit_note,
+    machine,
+    peak_rss_mb,
+    write_results,
+)
 
 from skgan import GANFeatureExtractor
 from skgan._device import resolve_device
@@ -61,7 +69,7 @@ from skgan.evaluation import LBFGSLinearSVC, linear_probe
 
 #: C grid of the few-label columns.
 CS = (1e-3, 1e-2, 1e-1)
-#: The one C of the all-label column (chosen for both D rows of mnist_linear_probe-cpu).
+#: The one C of the all-label column (chosen for both D rows of archive/mnist_linear_probe-cpu).
 FULL_C = 1e-3
 TAPS = ("activation", "conv", "batchnorm")
 SUBSPACES = (None, "discriminative", "complement")
@@ -500,7 +508,7 @@ def markdown(payload: dict) -> str:
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`; torch {m['torch']}, sklearn {m['sklearn']}; "
         f"{len(runs)} run(s), the last started {m['date']}. The CPU was shared with other "
-        f"jobs: times are not clean."
+        f"jobs: times are not clean.{commit_note(m)}"
         + (
             ""
             if not missing

@@ -74,7 +74,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
+from _common import (
+    DEFAULT_MNIST,
+    RESULTS,
+    args_record,
+    commit_note,
+    machine,
+    peak_rss_mb,
+    timed,
+    write_results,
+)
 from _examples_dcgan import train as train_examples_dcgan
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
@@ -447,7 +456,7 @@ def markdown(payload: dict) -> str:
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
-        f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.",
+        f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.{commit_note(m)}",
         f"GANs trained on the first {args.get('gan_train') or payload['n_train']} of the "
         f"{payload['n_train']} training images (epochs in the fits table); "
         f"test on {payload['n_test']}. SVM: sklearn's LinearSVC up to {LIBLINEAR_MAX_LABELS} "

@@ -23,7 +23,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import RESULTS, _proc_status_mb, args_record, machine, timed, write_results
+from _common import (
+    RESULTS,
+    _proc_status_mb,
+    args_record,
+    commit_note,
+    machine,
+    timed,
+    write_results,
+)
 from torch.utils.data import Dataset
 
 from skgan import GANFeatureExtractor
@@ -137,7 +145,8 @@ def main(argv=None) -> None:
     lines = [
         "# Out-of-core fit and transform (peak anonymous memory above the start of each phase)",
         "",
-        f"Machine: {payload['machine']['cpu']}, device cpu. {args.n} uint8 images of "
+        f"Machine: {payload['machine']['cpu']}, device cpu.{commit_note(payload['machine'])} "
+        f"{args.n} uint8 images of "
         f"{args.side}x{args.side} ({file_mb:.0f} MiB on disk), {args.n_epochs} epoch(s), "
         f"width {args.width}; features {n_features} per image ({out_mb:.0f} MiB output).",
         "",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import DEFAULT_MNIST, RESULTS, args_record, machine, write_results
+from _common import DEFAULT_MNIST, RESULTS, args_record, commit_note, machine, write_results
 from distributed_fit import launch
 from joblib import parallel_backend
 from sklearn.model_selection import GridSearchCV
@@ -112,7 +112,7 @@ def main(argv=None) -> None:
         "# Scaling out on one CPU machine",
         "",
         f"Machine: {payload['machine']['cpu']} ({payload['machine']['cpu_cores']} "
-        f"cores), device cpu.",
+        f"cores), device cpu.{commit_note(payload['machine'])}",
         "",
         f"Data-parallel `fit` (Accelerate, gloo), {args.n_train} MNIST images, "
         f"{args.epochs} epoch(s), batch 128 per process:",

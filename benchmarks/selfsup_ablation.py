@@ -224,6 +224,8 @@ def table() -> None:
                 f"{cells[0]} | {cells[1]} | {per_epoch} | {r['threads']} |"
             )
     payload = {"machine": machine("cpu"), "rows": rows}
+    if payload["machine"]["commit"]:
+        lines += ["", f"Table written at commit {payload['machine']['commit']}."]
     write_results("selfsup_ablation-cpu", payload, "\n".join(lines) + "\n")
 
 

@@ -69,7 +69,8 @@ def auto_pool_size(task: str, blocks: int) -> int:
     points higher with 100 labels, 0.2 to 0.3 higher with 1000 and level
     with 60000 (0.18 lower with 5000). The plain DCGAN's discriminator lost
     0.42 points with 60000 labels, so it keeps Radford's 4 x 4; so do small
-    images, where 2 x 2 scored about 2 points lower (8 x 8 digits, one block).
+    images (one block, as on 8 x 8 digits), where a one-off check, not kept in
+    a results file, scored the 2 x 2 grid lower.
     """
     return 2 if _contrastive_stack(task, blocks) else 4
 
