@@ -23,7 +23,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_MNIST, RESULTS, args_record, machine, peak_rss_mb, timed, write_results
+from _common import (
+    DEFAULT_MNIST,
+    RESULTS,
+    args_record,
+    commit_note,
+    machine,
+    peak_rss_mb,
+    timed,
+    write_results,
+)
 from cifar10_linear_probe import CS, DEFAULT_CIFAR10, split
 from sklearn.svm import LinearSVC
 
@@ -78,8 +87,7 @@ def markdown(payload: dict) -> str:
         '# Augmentation presets by kind of data (the measurement behind `augmentation="auto"`)',
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
-        f"device `{m['device']}`; torch {m['torch']}; commit {m.get('commit', '?')}; "
-        f"{m['date']}.",
+        f"device `{m['device']}`; torch {m['torch']}; {m['date']}.{commit_note(m)}",
         f"Each fit: the default GANFeatureExtractor with one preset, {args['n_epochs']} epochs "
         f"on {args['n_pool']} training images (the same number of each class). Score: "
         f"{args['labels']} balanced labels from them, C in {tuple(args['cs'])} chosen on the "

@@ -35,7 +35,16 @@ from pathlib import Path
 
 import numpy as np
 from _coates_kmeans import KMeansFeatures
-from _common import RESULTS, ROOT, args_record, machine, peak_rss_mb, timed, write_results
+from _common import (
+    RESULTS,
+    ROOT,
+    args_record,
+    commit_note,
+    machine,
+    peak_rss_mb,
+    timed,
+    write_results,
+)
 from mnist_linear_probe import scattering
 from sklearn.svm import LinearSVC
 
@@ -218,8 +227,7 @@ def markdown(payload: dict) -> str:
         "",
         f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
         f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
-        f"torch {m['torch']}, sklearn {m['sklearn']}; commit {m.get('commit', '?')}; "
-        f"{m['date']}.",
+        f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.{commit_note(m)}",
         f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
         f"whitening fitted on them, no labels); validation split: the last "
         f"{payload['n_validation']} (the same number of each class); test: "
