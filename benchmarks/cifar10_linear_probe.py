@@ -195,6 +195,12 @@ def run_row(key: str, seed: int, sets: dict, args, record: dict, save) -> None:
     save()
 
 
+def train_seconds(row: dict) -> float:
+    """A GAN row's training time: its epochs' (also when read back from a checkpoint that
+    ``--fit-only`` wrote); other rows: their fit (k-means and whitening)."""
+    return sum(row["epoch_seconds"]) if row.get("epoch_seconds") else row.get("fit_seconds", 0)
+
+
 def _cell(result) -> str:
     if result is None:
         return "-"
@@ -241,7 +247,7 @@ def markdown(payload: dict) -> str:
         f"{LIBLINEAR_MAX_LABELS} labels, its objective by L-BFGS (at most {args['max_iter']} "
         f"iterations) for larger draws and all labels; features standardised.",
         "",
-        "| features | dims | " + " | ".join(f"{n} labels" for n in labels) + " | fit s "
+        "| features | dims | " + " | ".join(f"{n} labels" for n in labels) + " | train s "
         "| transform s | probe s | chosen C (pooling) |",
         "|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|---|",
     ]
@@ -262,7 +268,7 @@ def markdown(payload: dict) -> str:
         )
         lines.append(
             f"| {row['title']} | {row.get('n_features', '-')} | " + " | ".join(cells) + " | "
-            f"{row.get('fit_seconds', 0):.0f} | {row.get('transform_seconds', 0):.0f} | "
+            f"{train_seconds(row):.0f} | {row.get('transform_seconds', 0):.0f} | "
             f"{probe_seconds:.0f} | {chosen} |"
         )
     if summary:
@@ -278,6 +284,8 @@ def markdown(payload: dict) -> str:
         if row.get("epoch_seconds")
     ]
     lines += ["", "Epoch times: " + ("; ".join(epochs) or "-") + "."]
+    if payload.get("note"):
+        lines.append(payload["note"])
     lines += [
         f"Peak RSS: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s."
         + ("" if payload.get("complete") else " (run incomplete: rows so far)"),
