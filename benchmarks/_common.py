@@ -95,6 +95,13 @@ def commit_note(info: dict) -> str:
     return f" Commit {info['commit']}." if info.get("commit") else ""
 
 
+def run_footer(payload: dict) -> str:
+    """A results file's last line: peak memory, total time, and whether the run finished."""
+    return f"Peak RSS: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s." + (
+        "" if payload.get("complete") else " (run incomplete: rows so far)"
+    )
+
+
 def _proc_status_mb(field: str) -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():

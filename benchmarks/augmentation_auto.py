@@ -30,6 +30,7 @@ from _common import (
     commit_note,
     machine,
     peak_rss_mb,
+    run_footer,
     timed,
     write_results,
 )
@@ -109,8 +110,7 @@ def markdown(payload: dict) -> str:
         )
     lines += [
         "",
-        f"Peak RSS: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s."
-        + ("" if payload.get("complete") else " (run incomplete: rows so far)"),
+        run_footer(payload),
         "",
     ]
     return "\n".join(lines)

@@ -229,11 +229,12 @@ def select_C(X, y, Cs=DEFAULT_CS, n_splits=3, random_state=None, make_svm=LBFGSL
     return Cs[int(np.argmax(scores))]
 
 
-def _standardize(train_features, test_features):
+def _standardize(train_features, *others):
+    """``train_features`` and each of ``others`` scaled by the training mean and std."""
     mean = train_features.mean(axis=0)
     std = train_features.std(axis=0)
     std[std == 0] = 1.0
-    return (train_features - mean) / std, (test_features - mean) / std
+    return (train_features - mean) / std, *((other - mean) / std for other in others)
 
 
 def _row_space_coordinates(X, test_features):
@@ -425,7 +426,7 @@ def holdout_probe(
     scores, chosen, validation = [], [], []
     for _ in range(1 if everything else n_draws):
         draw = slice(None) if everything else balanced_draw(y_train, n_labels // n_classes, rng)
-        X, (X_val, X_test) = _standardized(train_features[draw], val_features, test_features)
+        X, X_val, X_test = _standardize(train_features[draw], val_features, test_features)
         if len(X) < X.shape[1] and not everything:
             # The same fits in the draw's row space (linear_probe's Notes), far faster.
             X, others = _row_space_coordinates(X, np.concatenate([X_val, X_test]))
@@ -436,7 +437,7 @@ def holdout_probe(
         svm = fitted[best]
         if everything:
             pool = np.concatenate([train_features, val_features])
-            X, (X_test,) = _standardized(pool, test_features)
+            X, X_test = _standardize(pool, test_features)
             del fitted
             svm = make_svm(C=best).fit(X, np.concatenate([y_train, y_val]))
         scores.append(float(svm.score(X_test, y_test)))
@@ -449,14 +450,6 @@ def holdout_probe(
         "Cs": chosen,
         "validation": validation,
     }
-
-
-def _standardized(train_features, *others):
-    """``train_features`` and ``others`` scaled by the training mean and std (float32)."""
-    mean = train_features.mean(axis=0, dtype=np.float64).astype(np.float32)
-    std = train_features.std(axis=0, dtype=np.float64).astype(np.float32)
-    std[std == 0] = 1.0
-    return (train_features - mean) / std, [(other - mean) / std for other in others]
 
 
 def nearest_neighbor_accuracy(

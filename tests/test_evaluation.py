@@ -310,7 +310,7 @@ def test_holdout_probe_chooses_c_on_validation_and_scores_test_once(scaled_digit
     # Two candidates per draw, no refit: the chosen SVM scores the test set.
     assert Recorder.log == [(1e-4, 100), (1.0, 100)] * 2
     draw = balanced_draw(y[:1000], 10, np.random.RandomState(0))
-    Xs, (Xt,) = evaluation._standardized(X[draw], X[1300:])
+    Xs, Xt = _standardize(X[draw], X[1300:])
     expected = LinearSVC(C=result["Cs"][0]).fit(Xs, y[draw]).score(Xt, y[1300:])
     assert result["scores"][0] == pytest.approx(expected, abs=2 / len(Xt))
 
