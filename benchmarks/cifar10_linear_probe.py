@@ -11,8 +11,8 @@ plain DCGAN discriminator (``self_supervision="none"``) and the default
 Protocol: the last ``--validation`` (5000) training images of the archive's order,
 500 per class, are the validation split; the GANs, the k-means and the whitening see
 only the other 45000.
-Per row and label count, every setting in the grid (C, and the pooling of D rows
-with ``--poolings``) is chosen on the validation split and the test set is scored
+Per row and label count, every setting in the grid (C, and the read-out of D rows: every
+``--pool-sizes`` x ``--poolings`` pair) is chosen on the validation split and the test set is scored
 once with the choice (:func:`skgan.evaluation.holdout_probe`); with all labels the
 chosen C is refitted on all 50000 labelled images. Few-label columns: mean ± std
 over ``--n-draws`` balanced draws from the training pool. Settings that need a fit
@@ -30,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 from pathlib import Path
 
@@ -124,11 +125,23 @@ def fitted_transforms(key: str, seed: int, pool: np.ndarray, args, record: dict)
         gan = extractor(params, seed, args).fit(pool)
     if len(gan.history_):
         record["epoch_seconds"] = [float(d) for d in gan.history_[:, "dur"]]
-    poolings = args.poolings if params.get("n_epochs", args.n_epochs) else ["auto"]
     return {
-        str(pooling): lambda X, p=pooling: gan.set_params(pooling=p).transform(X)
-        for pooling in poolings
+        readout_name(readout): lambda X, r=readout: gan.set_params(**r).transform(X)
+        for readout in readouts(args)
     }
+
+
+def readouts(args) -> list[dict]:
+    """The read-outs every D row (the random one too) chooses among on validation."""
+    pairs = itertools.product(args.pool_sizes, args.poolings)
+    return [{"pool_size": size, "pooling": pooling} for size, pooling in pairs]
+
+
+def readout_name(readout: dict) -> str:
+    """``"auto"``-style names for a pooling alone, ``"4/max"`` once pool sizes vary."""
+    if readout["pool_size"] == "auto":
+        return str(readout["pooling"])
+    return f"{readout['pool_size']}/{readout['pooling']}"
 
 
 def read(transform, sets: dict, record: dict) -> dict:
@@ -190,7 +203,8 @@ def run_row(key: str, seed: int, sets: dict, args, record: dict, save) -> None:
             ),
         )
         record["probe"][n_labels] = {**record["settings"][best]["probe"][n_labels], "setting": best}
-    first = record["settings"][next(iter(transforms))]
+    # dims and transform time: of the read-out the first column (most labels) chose
+    first = record["settings"][record["probe"][str(args.labels[0])]["setting"]]
     record.update(n_features=first["n_features"], transform_seconds=first["transform_seconds"])
     record["transform_images_per_s"] = first["transform_images_per_s"]
     save()
@@ -241,7 +255,7 @@ def markdown(payload: dict) -> str:
         f"{payload['n_test']}. GAN fits: {args['n_epochs']} epochs, every other parameter "
         f"the default. "
         f"Per column, C in {tuple(args['cs'])} "
-        + (f"and pooling in {args['poolings']} (D rows) " if len(args["poolings"]) > 1 else "")
+        + readout_note(args)
         + "chosen on the validation split, test scored once with the choice; all labels: "
         f"the choice refitted on pool + validation. Few-label columns: mean ± std over "
         f"{args['n_draws']} balanced draws. SVM: LinearSVC for draws of up to "
@@ -294,6 +308,16 @@ def markdown(payload: dict) -> str:
     return "\n".join(lines)
 
 
+def readout_note(args: dict) -> str:
+    """The read-out grid of the D rows, when there is one to choose from."""
+    grid = [
+        f"{name} in {args[key]}"
+        for name, key in (("pool size", "pool_sizes"), ("pooling", "poolings"))
+        if len(args.get(key, ["auto"])) > 1
+    ]
+    return f"and {' and '.join(grid)} (D rows) " if grid else ""
+
+
 def parse(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-home", type=Path, default=DEFAULT_CIFAR10)
@@ -313,6 +337,13 @@ def parse(argv=None):
         default=["auto"],
         type=lambda v: v if v in ("auto", "max", "avg") else float(v),
         help="pooling values the trained D rows choose among on validation",
+    )
+    parser.add_argument(
+        "--pool-sizes",
+        nargs="+",
+        default=["auto"],
+        type=lambda v: v if v == "auto" else int(v),
+        help="pool sizes the trained D rows choose among (with every --poolings value)",
     )
     parser.add_argument("--max-iter", type=int, default=300)
     parser.add_argument("--kmeans-centroids", type=int, default=1600)

@@ -347,6 +347,9 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     input_ndim_ : int
         Dimensionality of the ``X`` given to ``fit``; :meth:`sample` returns
         the same layout.
+    input_channels_last_ : bool
+        Whether that ``X`` was 4-D ``(n_samples, H, W, C)``; :meth:`sample`
+        then returns ``(n_samples, H, W, C)`` too.
     n_features_in_ : int
         Values per sample (``C * H * W`` for image input).
     feature_names_in_ : ndarray of str objects
@@ -445,6 +448,7 @@ class GANFeatureExtractor(TransformerMixin, BaseEstimator):
     image_shape_ = _FromFit(lambda f: f.layout.shape)
     data_range_ = _FromFit(lambda f: f.layout.data_range)
     input_ndim_ = _FromFit(lambda f: f.input_ndim)
+    input_channels_last_ = _FromFit(lambda f: f.channels_last)
     n_features_in_ = _FromFit(lambda f: f.layout.n_features)
     feature_names_in_ = _FromFit(lambda f: f.feature_names_in)
 

@@ -41,6 +41,9 @@ class FittedGAN:
     record : dict or None
         The training state to continue from (``None`` for files of skgan
         0.1.0, which cannot warm-start).
+    channels_last : bool, default=False
+        Whether a 4-D ``X`` given to ``fit`` was ``(n_samples, H, W, C)``, so
+        that generated images come back laid out the same way.
     """
 
     kind: str
@@ -52,6 +55,7 @@ class FittedGAN:
     history: History
     best_epoch: int
     record: dict | None
+    channels_last: bool = False
 
     @property
     def spec(self) -> GANSpec:
@@ -116,7 +120,7 @@ class FittedGAN:
                     for code, code_classes in zip(codes, classes, strict=True)
                 ]
             ).numpy()
-        return in_input_layout(flat, self.layout.shape, self.input_ndim)
+        return in_input_layout(flat, self.layout.shape, self.input_ndim, self.channels_last)
 
     def sample(self, n_samples: int, random_state=None, y=None, batch_size: int = 512):
         """``n_samples`` images from the generator (of classes ``y``, or drawn, if conditional)."""

@@ -226,11 +226,15 @@ class ImageBatches:
                 yield images, self.labels[index]
 
 
-def in_input_layout(flat: np.ndarray, shape: tuple[int, int, int], ndim: int) -> np.ndarray:
-    """Flat rows shaped like the ``X`` given to ``fit``: ``ndim`` 2, 3 ``(n, H, W)`` or 4."""
+def in_input_layout(
+    flat: np.ndarray, shape: tuple[int, int, int], ndim: int, channels_last: bool = False
+) -> np.ndarray:
+    """Flat rows shaped like the ``X`` given to ``fit``: ``ndim`` 2, 3 ``(n, H, W)`` or 4
+    (``(n, H, W, C)`` when that ``X`` came ``channels_last``)."""
     if ndim == 2:
         return flat
-    return flat.reshape(len(flat), *(shape if ndim == 4 else shape[1:]))
+    images = flat.reshape(len(flat), *(shape if ndim == 4 else shape[1:]))
+    return np.ascontiguousarray(np.moveaxis(images, 1, -1)) if channels_last else images
 
 
 def as_tensor(data, device="cpu") -> torch.Tensor:

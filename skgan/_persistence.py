@@ -63,9 +63,12 @@ def json_params(params: dict) -> dict:
     return {k: _json_param(k, v) for k, v in params.items()}
 
 
-def _metadata(layout: ImageLayout, ndim: int, feature_names, classes) -> dict:
+def _metadata(
+    layout: ImageLayout, ndim: int, feature_names, classes, channels_last: bool = False
+) -> dict:
     values = (layout.shape, layout.data_range, ndim, layout.n_features)
     metadata = {k: _json_param(k, v) for k, v in zip(METADATA, values, strict=True)}
+    metadata["channels_last"] = channels_last
     metadata["feature_names_in_"] = (
         None if feature_names is None else [str(n) for n in feature_names]
     )
@@ -116,7 +119,13 @@ def _tuple_params(params: dict) -> dict:
 # ------------------------------------------------------------------ save files
 def save(fitted: FittedGAN, params: dict, subspace: dict | None, path) -> None:
     """Write ``fitted`` with the estimator's ``params`` (and ``subspace``) to ``path``."""
-    metadata = _metadata(fitted.layout, fitted.input_ndim, fitted.feature_names_in, fitted.classes)
+    metadata = _metadata(
+        fitted.layout,
+        fitted.input_ndim,
+        fitted.feature_names_in,
+        fitted.classes,
+        fitted.channels_last,
+    )
     payload = {
         "format": FORMAT,
         "gan": fitted.kind,
@@ -174,6 +183,8 @@ def load(path) -> tuple[dict, FittedGAN, dict | None]:
         # Files from skgan 0.1.0 hold no training record: they load, but cannot warm-start.
         best_epoch=payload.get("best_epoch", len(history)),
         record=payload.get("training"),
+        # Files written before channels-last input was remembered gave (n, C, H, W).
+        channels_last=metadata.get("channels_last", False),
     )
     subspace = None
     if "subspace_basis" in payload:

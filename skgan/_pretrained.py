@@ -173,6 +173,7 @@ class _OnModule(TransformerMixin, BaseEstimator):
         self.image_shape_ = layout.shape
         self.data_range_ = layout.data_range
         self.input_ndim_ = images.ndim
+        self.input_channels_last_ = images.channels_last
         self.n_features_in_ = layout.n_features
         if images.feature_names is not None:
             self.feature_names_in_ = images.feature_names
@@ -271,6 +272,8 @@ class DiscriminatorFeatures(_OnModule):
         ``(low, high)`` input values mapped to ``[-1, 1]``.
     input_ndim_ : int
         Dimensionality of the ``X`` given to ``fit``.
+    input_channels_last_ : bool
+        Whether that ``X`` was 4-D ``(n_samples, H, W, C)``.
     n_features_in_ : int
         Values per sample.
     feature_names_in_ : ndarray of str objects
@@ -537,6 +540,9 @@ class GeneratorInversion(_OnModule):
     input_ndim_ : int
         Dimensionality of the ``X`` given to ``fit``; ``inverse_transform``
         returns images in the same form.
+    input_channels_last_ : bool
+        Whether that ``X`` was 4-D ``(n_samples, H, W, C)``, the layout
+        ``inverse_transform`` then returns.
     n_features_in_ : int
         Values per sample.
     feature_names_in_ : ndarray of str objects
@@ -707,7 +713,8 @@ class GeneratorInversion(_OnModule):
                     for codes in z.split(self.batch_size)
                 ]
             ).numpy()
-        return in_input_layout(flat, self.image_shape_, self.input_ndim_)
+        channels_last = getattr(self, "input_channels_last_", False)  # pickles of older fits
+        return in_input_layout(flat, self.image_shape_, self.input_ndim_, channels_last)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names ``z000, z001, ...`` of the code's values, in flat (C-order) position.

@@ -185,6 +185,7 @@ def fit_gan(
         history=trainer.history,
         best_epoch=keeper.last_["epoch"] if best is None else best["epoch"],
         record=keeper.record(),
+        channels_last=images.channels_last,
     )
 
 

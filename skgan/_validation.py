@@ -88,6 +88,8 @@ class Images:
     lazy : bool
         Whether the rows are read batch by batch (a memmap or a Dataset)
         rather than copied to the device whole.
+    channels_last : bool, default=False
+        Whether a 4-D ``X`` came as ``(n_samples, H, W, C)``.
     """
 
     data: np.ndarray | DatasetSamples
@@ -95,6 +97,7 @@ class Images:
     ndim: int
     feature_names: np.ndarray | None
     lazy: bool
+    channels_last: bool = False
 
     def __len__(self) -> int:
         return len(self.data)
@@ -131,7 +134,8 @@ def validate_images(estimator, X, fitted=None, options: InputOptions | None = No
             f"your data, e.g. with X.reshape(1, -1) for one flat sample."
         )
     shape = None
-    if is_channels_last(X.shape):
+    channels_last = is_channels_last(X.shape)
+    if channels_last:
         X = np.moveaxis(X, -1, 1)
     if ndim in (3, 4):
         shape = tuple(int(d) for d in X.shape[1:])
@@ -150,9 +154,9 @@ def validate_images(estimator, X, fitted=None, options: InputOptions | None = No
             raise
         raise TypeError(f"X must hold numbers (uint8 or float pixel values); {exc}.") from None
     if fitted is not None:
-        return Images(X, fitted.layout, ndim, fitted.feature_names_in, lazy)
+        return Images(X, fitted.layout, ndim, fitted.feature_names_in, lazy, channels_last)
     _check_trainable(len(X), options)
-    return Images(X, _learn_layout(options, X, shape), ndim, names, lazy)
+    return Images(X, _learn_layout(options, X, shape), ndim, names, lazy, channels_last)
 
 
 #: Channel counts an image array may hold (grey, colour).

@@ -243,6 +243,20 @@ def test_sample_shapes_and_scale_follow_the_fit_input(digits):
     assert GANFeatureExtractor(**TINY).fit(X.reshape(len(X), -1)).sample(2).shape == (2, 64)
 
 
+def test_sample_of_a_channels_last_fit_is_channels_last(rng, tmp_path):
+    # Regression: a fit on (n, H, W, C) images sampled (n, C, H, W).
+    X = rng.integers(0, 256, size=(40, 8, 8, 3), dtype=np.uint8)
+    last = GANFeatureExtractor(**TINY).fit(X)
+    first = GANFeatureExtractor(**TINY).fit(np.moveaxis(X, -1, 1))
+    assert last.input_channels_last_ and not first.input_channels_last_
+    images = last.sample(2, random_state=0)
+    assert images.shape == (2, 8, 8, 3)
+    np.testing.assert_array_equal(images, np.moveaxis(first.sample(2, random_state=0), 1, -1))
+    last.save(tmp_path / "last.skgan")
+    restored = GANFeatureExtractor.load(tmp_path / "last.skgan")
+    np.testing.assert_array_equal(restored.sample(2, random_state=0), images)
+
+
 def test_pickle_round_trip_gives_identical_transform(digits, fitted):
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.transform(digits[0]), fitted.transform(digits[0]))

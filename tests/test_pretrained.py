@@ -384,6 +384,8 @@ def test_inverse_transform_returns_images_in_the_layout_and_scale_of_fit(mnist_l
     assert 0 <= images.min() and images.max() <= 255
     flat = clone(inversion).fit(X.reshape(30, -1))
     assert flat.inverse_transform(np.zeros((2, 4))).shape == (2, 784)
+    last = clone(inversion).fit(X[..., None])  # (n, 28, 28, 1): channels last
+    assert last.inverse_transform(np.zeros((2, 4))).shape == (2, 28, 28, 1)
 
 
 # ------------------------------------------------------------------ bad input
