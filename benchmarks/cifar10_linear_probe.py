@@ -299,6 +299,7 @@ def markdown(payload: dict) -> str:
         if row.get("epoch_seconds")
     ]
     lines += ["", "Epoch times: " + ("; ".join(epochs) or "-") + "."]
+    lines += settings_table(rows, labels)
     if payload.get("note"):
         lines.append(payload["note"])
     lines += [
@@ -306,6 +307,34 @@ def markdown(payload: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def settings_table(rows: dict, labels) -> list[str]:
+    """Per read-out of the rows that chose among several: validation (best C) / test."""
+    lines = []
+    for row in rows.values():
+        settings = row.get("settings", {})
+        if len(settings) < 2:
+            continue
+        lines += [
+            "",
+            f"{row['title']}, every read-out: validation / test accuracy (%), validation "
+            "at each draw's best C:",
+            "",
+            "| read-out | dims | " + " | ".join(f"{n} labels" for n in labels) + " |",
+            "|---|---:|" + "---:|" * len(labels),
+        ]
+        for name, entry in settings.items():
+            cells = []
+            for n in labels:
+                probe = entry.get("probe", {}).get(n)
+                if probe is None:
+                    cells.append("-")
+                    continue
+                val = np.mean([max(v.values()) for v in probe["validation"]])
+                cells.append(f"{100 * val:.2f} / {100 * probe['mean']:.2f}")
+            lines.append(f"| {name} | {entry['n_features']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def readout_note(args: dict) -> str:

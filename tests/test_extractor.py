@@ -185,6 +185,16 @@ def test_auto_pool_size_is_2_for_a_contrastive_d_of_three_blocks(digits, scale, 
     np.testing.assert_array_equal(est.transform(X[:2]), fixed.transform(X[:2]))
 
 
+def test_auto_reads_colour_images_through_radfords_4_by_4_max_grid(digits):
+    # Measured on CIFAR-10: the contrastive D's colour features read best through 4 x 4 max.
+    grey = digits[0][:40].repeat(4, axis=1).repeat(4, axis=2)
+    X = np.stack([grey, grey[:, ::-1], grey[:, :, ::-1]], axis=-1)  # (40, 32, 32, 3)
+    est = GANFeatureExtractor(**{**TINY, "n_epochs": 0}).fit(X)
+    assert est.transform(X[:2]).shape[1] == sum(8 * 2**i * 16 for i in range(3))
+    fixed = copy.deepcopy(est).set_params(pool_size=4, pooling="max")
+    np.testing.assert_array_equal(est.transform(X[:2]), fixed.transform(X[:2]))
+
+
 @pytest.mark.parametrize(
     ("scale", "task", "pooling"),
     [(4, "auto", 0.5), (4, "none", "max"), (1, "auto", "max")],  # as pool_size="auto"
