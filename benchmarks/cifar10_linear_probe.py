@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -203,11 +204,67 @@ def run_row(key: str, seed: int, sets: dict, args, record: dict, save) -> None:
             ),
         )
         record["probe"][n_labels] = {**record["settings"][best]["probe"][n_labels], "setting": best}
-    # dims and transform time: of the read-out the first column (most labels) chose
-    first = record["settings"][record["probe"][str(args.labels[0])]["setting"]]
-    record.update(n_features=first["n_features"], transform_seconds=first["transform_seconds"])
-    record["transform_images_per_s"] = first["transform_images_per_s"]
+    describe_choice(record, str(args.labels[0]))
     save()
+
+
+def describe_choice(record: dict, first: str) -> None:
+    """A row's dims and transform time: of the read-out its first column (most labels) chose."""
+    chosen = record["settings"][record["probe"][first]["setting"]]
+    for key in ("n_features", "transform_seconds", "transform_images_per_s"):
+        record[key] = chosen[key]
+
+
+#: What has to match for rows of several runs to stand in one table.
+PROTOCOL = ("n_pool", "n_validation", "n_test")
+PROTOCOL_ARGS = (
+    "n_epochs",
+    "labels",
+    "n_draws",
+    "cs",
+    "seed",
+    "max_iter",
+    "kmeans_centroids",
+    "kmeans_patches",
+    "pool_sizes",
+    "poolings",
+)
+
+
+def merge(paths: list[Path]) -> dict:
+    """One payload of the rows of several runs of one protocol, e.g. GAN rows probed in a
+    process of their own; each row keeps the run it came from (``"run"``)."""
+    payloads = [json.loads(Path(path).read_text()) for path in paths]
+    first = payloads[0]
+    merged = {**first, "rows": {}, "runs": [], "complete": True}
+    for path, payload in zip(paths, payloads, strict=True):
+        for key in PROTOCOL:
+            if payload[key] != first[key]:
+                raise SystemExit(f"{path}: {key} {payload[key]} differs from {first[key]}")
+        for key in PROTOCOL_ARGS:
+            if payload["args"].get(key) != first["args"].get(key):
+                raise SystemExit(
+                    f"{path}: --{key.replace('_', '-')} {payload['args'].get(key)} "
+                    f"differs from {first['args'].get(key)}"
+                )
+        if not payload.get("complete"):
+            raise SystemExit(f"{path}: the run did not finish")
+        run = {"file": Path(path).name, **{k: payload[k] for k in ("machine", "seconds")}}
+        merged["runs"].append({**run, "peak_rss_mb": payload["peak_rss_mb"]})
+        for key, row in payload["rows"].items():
+            if key in merged["rows"]:
+                raise SystemExit(f"{path}: row {key} is in two runs")
+            row = {**row, "run": len(merged["runs"])}
+            if "settings" in row:
+                describe_choice(row, str(payload["args"]["labels"][0]))
+            merged["rows"][key] = row
+    merged["args"]["models"] = sorted({m for p in payloads for m in p["args"]["models"]})
+    merged["seed_summary"] = seed_summary(merged["rows"], list(map(str, first["args"]["labels"])))
+    merged.update(
+        peak_rss_mb=max(r["peak_rss_mb"] for r in merged["runs"]),
+        seconds=sum(r["seconds"] for r in merged["runs"]),
+    )
+    return merged
 
 
 def train_seconds(row: dict) -> float:
@@ -281,8 +338,9 @@ def markdown(payload: dict) -> str:
         probe_seconds = sum(
             p["seconds"] for s in row.get("settings", {}).values() for p in s["probe"].values()
         )
+        run = f" [run {row['run']}]" if "run" in row else ""
         lines.append(
-            f"| {row['title']} | {row.get('n_features', '-')} | " + " | ".join(cells) + " | "
+            f"| {row['title']}{run} | {row.get('n_features', '-')} | " + " | ".join(cells) + " | "
             f"{train_seconds(row):.0f} | {row.get('transform_seconds', 0):.0f} | "
             f"{probe_seconds:.0f} | {chosen} |"
         )
@@ -300,6 +358,7 @@ def markdown(payload: dict) -> str:
     ]
     lines += ["", "Epoch times: " + ("; ".join(epochs) or "-") + "."]
     lines += settings_table(rows, labels)
+    lines += runs_note(payload.get("runs", []))
     if payload.get("note"):
         lines.append(payload["note"])
     lines += [
@@ -335,6 +394,18 @@ def settings_table(rows: dict, labels) -> list[str]:
                 cells.append(f"{100 * val:.2f} / {100 * probe['mean']:.2f}")
             lines.append(f"| {name} | {entry['n_features']} | " + " | ".join(cells) + " |")
     return lines
+
+
+def runs_note(runs: list[dict]) -> list[str]:
+    """Where the rows of a merged table came from: each run's file, start, commit and time."""
+    if not runs:
+        return []
+    described = [
+        f"run {i}: `{run['file']}`, {run['machine']['date']},{commit_note(run['machine'])} "
+        f"{run['machine']['torch_threads']} torch thread(s), {run['seconds']:.0f} s"
+        for i, run in enumerate(runs, 1)
+    ]
+    return ["", "Rows merged from runs of this protocol on this machine: " + "; ".join(described)]
 
 
 def readout_note(args: dict) -> str:
@@ -383,6 +454,12 @@ def parse(argv=None):
         action="store_true",
         help="only train the GAN rows into --checkpoint-dir (e.g. in a second process)",
     )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="write one table of these runs' results (JSON) instead of running",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--name", default="cifar10_linear_probe")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -393,6 +470,10 @@ def main(argv=None) -> None:
     args = parse(argv)
     if args.fit_only and args.checkpoint_dir is None:
         raise SystemExit("--fit-only needs --checkpoint-dir")
+    if args.merge:
+        payload = merge(args.merge)
+        write_results(args.name, payload, markdown(payload), args.out)
+        return
     start = time.perf_counter()
     args.device = str(resolve_device(args.device))
     X, y = load_cifar10(args.data_home, split="train")

@@ -1,14 +1,16 @@
 """The CIFAR-10 benchmark's helpers: the validation split and Coates & Ng's k-means features."""
 
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _coates_kmeans import KMeansFeatures, _normalised  # noqa: E402
-from cifar10_linear_probe import split  # noqa: E402
+from cifar10_linear_probe import markdown, merge, split  # noqa: E402
 
 
 def test_the_validation_split_is_the_last_images_of_every_class():
@@ -39,3 +41,70 @@ def test_kmeans_features_are_triangle_activations_pooled_by_quadrant():
     np.testing.assert_allclose(again.transform(images[:3]), out[:3], rtol=1e-5)
     # ZCA (unlike PCA whitening) is a symmetric map: patches stay patches.
     assert torch.allclose(features.whitening_, features.whitening_.T, atol=1e-5)
+
+
+def _run(tmp_path, name, rows, **args):
+    """A finished run's results file with the given rows (``{key: {setting: (dims, mean)}}``)."""
+    machine = {"cpu": "x", "cpu_cores": 2, "torch_threads": 1, "device": "cpu", "torch": "t"}
+    machine.update(sklearn="s", date=name, commit="abc")
+    records = {}
+    for key, settings in rows.items():
+        records[key] = {"title": key, "seed": 0, "settings": {}, "probe": {}}
+        for setting, (dims, mean) in settings.items():
+            probe = {"mean": mean, "std": 0.0, "scores": [mean], "Cs": [0.01]}
+            probe.update(validation=[{"0.01": mean}], seconds=1.0)
+            records[key]["settings"][setting] = {
+                "n_features": dims,
+                "transform_seconds": 2.0,
+                "transform_images_per_s": 5.0,
+                "probe": {"100": probe},
+            }
+        best = max(settings, key=lambda s: settings[s][1])
+        records[key]["probe"]["100"] = {**records[key]["settings"][best]["probe"]["100"]}
+        records[key]["probe"]["100"]["setting"] = best
+        records[key]["n_features"] = -1  # stale, as a run before the dims fix wrote it
+    payload = {
+        "machine": machine,
+        "args": {
+            "labels": [100],
+            "cs": [0.01],
+            "n_draws": 1,
+            "n_epochs": 1,
+            "max_iter": 9,
+            "models": list(rows),
+            **args,
+        },
+        "n_pool": 90,
+        "n_validation": 10,
+        "n_test": 20,
+        "rows": records,
+        "complete": True,
+        "peak_rss_mb": 100.0,
+        "seconds": 60.0,
+    }
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(payload))
+    return path
+
+
+def test_merge_puts_the_rows_of_runs_of_one_protocol_in_one_table(tmp_path):
+    first = _run(tmp_path, "a", {"default-seed0": {"2/max": (8, 0.5), "4/max": (32, 0.7)}})
+    second = _run(tmp_path, "b", {"raw": {"-": (3072, 0.4)}})
+    merged = merge([first, second])
+    assert list(merged["rows"]) == ["default-seed0", "raw"]
+    assert [row["run"] for row in merged["rows"].values()] == [1, 2]
+    assert merged["rows"]["default-seed0"]["n_features"] == 32  # of the chosen read-out
+    assert merged["seconds"] == 120.0 and merged["args"]["models"] == ["default-seed0", "raw"]
+    text = markdown(merged)
+    assert "| default-seed0 [run 1] | 32 | 70.00 |" in text
+    assert "run 2: `b.json`, b, Commit abc." in text
+
+
+def test_merge_refuses_runs_of_another_protocol_or_the_same_row_twice(tmp_path):
+    first = _run(tmp_path, "a", {"raw": {"-": (3072, 0.4)}})
+    other = _run(tmp_path, "b", {"kmeans": {"-": (64, 0.6)}}, n_epochs=2)
+    with pytest.raises(SystemExit, match="--n-epochs 2 differs from 1"):
+        merge([first, other])
+    again = _run(tmp_path, "c", {"raw": {"-": (3072, 0.4)}})
+    with pytest.raises(SystemExit, match="row raw is in two runs"):
+        merge([first, again])
