@@ -303,9 +303,7 @@ def markdown(payload: dict) -> str:
     lines = [
         "# CIFAR-10 linear probe",
         "",
-        f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
-        f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
-        f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.{commit_note(m)}",
+        machine_note(m, merged="runs" in payload),
         f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
         f"whitening fitted on them, no labels); validation split: the last "
         f"{payload['n_validation']} (the same number of each class); test: "
@@ -394,6 +392,21 @@ def settings_table(rows: dict, labels) -> list[str]:
                 cells.append(f"{100 * val:.2f} / {100 * probe['mean']:.2f}")
             lines.append(f"| {name} | {entry['n_features']} | " + " | ".join(cells) + " |")
     return lines
+
+
+def machine_note(m: dict, merged: bool) -> str:
+    """The machine line; a merged table names threads, date and commit per run instead."""
+    threads = "" if merged else f", {m['torch_threads']} torch threads"
+    when = (
+        " Threads, date and commit of each run: below."
+        if merged
+        else (f" {m['date']}.{commit_note(m)}")
+    )
+    return (
+        f"Machine: {m['cpu']} ({m['cpu_cores']} cores{threads}), "
+        f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
+        f"torch {m['torch']}, sklearn {m['sklearn']};{when}"
+    )
 
 
 def runs_note(runs: list[dict]) -> list[str]:

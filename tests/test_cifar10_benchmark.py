@@ -98,6 +98,10 @@ def test_merge_puts_the_rows_of_runs_of_one_protocol_in_one_table(tmp_path):
     text = markdown(merged)
     assert "| default-seed0 [run 1] | 32 | 70.00 |" in text
     assert "run 2: `b.json`, b, Commit abc." in text
+    # threads, date and commit differ between runs: the header must not name the first's
+    machine_line = next(line for line in text.splitlines() if line.startswith("Machine:"))
+    assert "torch threads" not in machine_line and "Commit" not in machine_line
+    assert "of each run: below" in machine_line
 
 
 def test_merge_refuses_runs_of_another_protocol_or_the_same_row_twice(tmp_path):
