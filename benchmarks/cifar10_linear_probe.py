@@ -218,7 +218,6 @@ def describe_choice(record: dict, first: str) -> None:
 #: What has to match for rows of several runs to stand in one table.
 PROTOCOL = ("n_pool", "n_validation", "n_test")
 PROTOCOL_ARGS = (
-    "n_epochs",
     "labels",
     "n_draws",
     "cs",
@@ -252,9 +251,10 @@ def merge(paths: list[Path]) -> dict:
         run = {"file": Path(path).name, **{k: payload[k] for k in ("machine", "seconds")}}
         merged["runs"].append({**run, "peak_rss_mb": payload["peak_rss_mb"]})
         for key, row in payload["rows"].items():
+            row = {**row, "run": len(merged["runs"])}
+            key = other_epochs(key, row, payload["args"]["n_epochs"], first["args"]["n_epochs"])
             if key in merged["rows"]:
                 raise SystemExit(f"{path}: row {key} is in two runs")
-            row = {**row, "run": len(merged["runs"])}
             if "settings" in row:
                 describe_choice(row, str(payload["args"]["labels"][0]))
             merged["rows"][key] = row
@@ -265,6 +265,15 @@ def merge(paths: list[Path]) -> dict:
         seconds=sum(r["seconds"] for r in merged["runs"]),
     )
     return merged
+
+
+def other_epochs(key: str, row: dict, n_epochs: int, table_epochs: int) -> str:
+    """A merged row's key; a row from a run of other GAN epochs than the table's names them
+    in its key and title (and stays out of the seed summary: it is another setting)."""
+    if n_epochs == table_epochs:
+        return key
+    row.update(n_epochs=n_epochs, title=f"{row['title']}, {n_epochs} epochs")
+    return f"{key}-epochs{n_epochs}"
 
 
 def train_seconds(row: dict) -> float:
@@ -282,7 +291,11 @@ def _cell(result) -> str:
 
 def seed_summary(rows: dict, labels) -> dict | None:
     """Mean ± std over the default's seeds of each column's mean (complete columns only)."""
-    seeds = [row for key, row in rows.items() if key.startswith("default") and "probe" in row]
+    seeds = [
+        row
+        for key, row in rows.items()
+        if key.startswith("default") and "probe" in row and "n_epochs" not in row
+    ]
     if len(seeds) < 2:
         return None
     summary = {}
@@ -307,8 +320,9 @@ def markdown(payload: dict) -> str:
         f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
         f"whitening fitted on them, no labels); validation split: the last "
         f"{payload['n_validation']} (the same number of each class); test: "
-        f"{payload['n_test']}. GAN fits: {args['n_epochs']} epochs, every other parameter "
-        f"the default. "
+        f"{payload['n_test']}. GAN fits: {args['n_epochs']} epochs"
+        + (" (unless a row names its own)" if any("n_epochs" in r for r in rows.values()) else "")
+        + ", every other parameter the default. "
         f"Per column, C in {tuple(args['cs'])} "
         + readout_note(args)
         + "chosen on the validation split, test scored once with the choice; all labels: "

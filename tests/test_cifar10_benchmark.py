@@ -106,9 +106,26 @@ def test_merge_puts_the_rows_of_runs_of_one_protocol_in_one_table(tmp_path):
 
 def test_merge_refuses_runs_of_another_protocol_or_the_same_row_twice(tmp_path):
     first = _run(tmp_path, "a", {"raw": {"-": (3072, 0.4)}})
-    other = _run(tmp_path, "b", {"kmeans": {"-": (64, 0.6)}}, n_epochs=2)
-    with pytest.raises(SystemExit, match="--n-epochs 2 differs from 1"):
+    other = _run(tmp_path, "b", {"kmeans": {"-": (64, 0.6)}}, max_iter=5)
+    with pytest.raises(SystemExit, match="--max-iter 5 differs from 9"):
         merge([first, other])
     again = _run(tmp_path, "c", {"raw": {"-": (3072, 0.4)}})
     with pytest.raises(SystemExit, match="row raw is in two runs"):
         merge([first, again])
+
+
+def test_merge_names_the_epochs_of_a_run_of_other_epochs_and_leaves_it_out_of_the_seeds(
+    tmp_path,
+):
+    seeds = [
+        _run(tmp_path, f"s{seed}", {f"default-seed{seed}": {"2/max": (8, score)}})
+        for seed, score in ((0, 0.5), (1, 0.7))
+    ]
+    longer = _run(tmp_path, "long", {"default-seed0": {"2/max": (8, 0.9)}}, n_epochs=20)
+    merged = merge([*seeds, longer])
+    assert list(merged["rows"]) == ["default-seed0", "default-seed1", "default-seed0-epochs20"]
+    assert merged["seed_summary"]["n_seeds"] == 2
+    assert merged["seed_summary"]["probe"]["100"]["mean"] == pytest.approx(0.6)
+    text = markdown(merged)
+    assert "| default-seed0, 20 epochs [run 3] | 8 | 90.00 |" in text
+    assert "GAN fits: 1 epochs (unless a row names its own)" in text
