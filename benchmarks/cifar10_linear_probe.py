@@ -487,6 +487,9 @@ def parse(argv=None):
         nargs="+",
         help="write one table of these runs' results (JSON) instead of running",
     )
+    parser.add_argument(
+        "--note", help="with --merge: how the runs ran, printed under the merged table"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--name", default="cifar10_linear_probe")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -497,8 +500,12 @@ def main(argv=None) -> None:
     args = parse(argv)
     if args.fit_only and args.checkpoint_dir is None:
         raise SystemExit("--fit-only needs --checkpoint-dir")
+    if args.note and not args.merge:
+        raise SystemExit("--note goes with --merge")
     if args.merge:
         payload = merge(args.merge)
+        if args.note:
+            payload["note"] = args.note
         write_results(args.name, payload, markdown(payload), args.out)
         return
     start = time.perf_counter()

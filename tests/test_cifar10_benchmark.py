@@ -10,7 +10,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _coates_kmeans import KMeansFeatures, _normalised  # noqa: E402
-from cifar10_linear_probe import markdown, merge, split  # noqa: E402
+from cifar10_linear_probe import main, markdown, merge, split  # noqa: E402
 
 
 def test_the_validation_split_is_the_last_images_of_every_class():
@@ -129,3 +129,28 @@ def test_merge_names_the_epochs_of_a_run_of_other_epochs_and_leaves_it_out_of_th
     text = markdown(merged)
     assert "| default-seed0, 20 epochs [run 3] | 8 | 90.00 |" in text
     assert "GAN fits: 1 epochs (unless a row names its own)" in text
+
+
+def test_main_merges_runs_into_one_results_file_with_the_note(tmp_path):
+    first = _run(tmp_path, "a", {"raw": {"-": (3072, 0.4)}})
+    second = _run(tmp_path, "b", {"kmeans": {"-": (64, 0.6)}})
+    out = tmp_path / "out"
+    main(
+        [
+            "--merge",
+            str(first),
+            str(second),
+            "--out",
+            str(out),
+            "--name",
+            "both-cpu",
+            "--note",
+            "How it ran: two processes.",
+        ]
+    )
+    text = (out / "both-cpu.md").read_text()
+    assert "| raw [run 1] |" in text and "| kmeans [run 2] |" in text
+    assert "How it ran: two processes." in text
+    assert json.loads((out / "both-cpu.json").read_text())["note"] == "How it ran: two processes."
+    with pytest.raises(SystemExit, match="--note goes with --merge"):
+        main(["--note", "x"])
