@@ -95,6 +95,22 @@ def commit_note(info: dict) -> str:
     return f" Commit {info['commit']}." if info.get("commit") else ""
 
 
+def machine_line(m: dict, per_run: bool = False) -> str:
+    """A results file's machine line; ``per_run``: of a table merged from several runs,
+    whose threads, date and commit the per-run note names instead."""
+    threads = "" if per_run else f", {m['torch_threads']} torch threads"
+    gpu = f" ({m['gpu']})" if "gpu" in m else ""
+    when = (
+        " Threads, date and commit of each run: below."
+        if per_run
+        else (f" {m['date']}.{commit_note(m)}")
+    )
+    return (
+        f"Machine: {m['cpu']} ({m['cpu_cores']} cores{threads}), device `{m['device']}`{gpu}; "
+        f"torch {m['torch']}, sklearn {m['sklearn']};{when}"
+    )
+
+
 def run_footer(payload: dict) -> str:
     """A results file's last line: peak memory, total time, and whether the run finished."""
     return f"Peak RSS: {payload['peak_rss_mb']:.0f} MiB. Total {payload['seconds']:.0f} s." + (

@@ -43,6 +43,7 @@ from _common import (
     args_record,
     commit_note,
     machine,
+    machine_line,
     peak_rss_mb,
     run_footer,
     timed,
@@ -252,7 +253,9 @@ def merge(paths: list[Path]) -> dict:
         merged["runs"].append({**run, "peak_rss_mb": payload["peak_rss_mb"]})
         for key, row in payload["rows"].items():
             row = {**row, "run": len(merged["runs"])}
-            key = other_epochs(key, row, payload["args"]["n_epochs"], first["args"]["n_epochs"])
+            key, row = epochs_named(
+                key, row, payload["args"]["n_epochs"], first["args"]["n_epochs"]
+            )
             if key in merged["rows"]:
                 raise SystemExit(f"{path}: row {key} is in two runs")
             if "settings" in row:
@@ -267,13 +270,14 @@ def merge(paths: list[Path]) -> dict:
     return merged
 
 
-def other_epochs(key: str, row: dict, n_epochs: int, table_epochs: int) -> str:
-    """A merged row's key; a row from a run of other GAN epochs than the table's names them
-    in its key and title (and stays out of the seed summary: it is another setting)."""
-    if n_epochs == table_epochs:
-        return key
-    row.update(n_epochs=n_epochs, title=f"{row['title']}, {n_epochs} epochs")
-    return f"{key}-epochs{n_epochs}"
+def epochs_named(key: str, row: dict, n_epochs: int, table_epochs: int) -> tuple[str, dict]:
+    """A merged row's key and row: a GAN trained for other epochs than the table's
+    names them in its key and title (and stays out of the seed summary: another setting);
+    rows that train nothing (raw, random D, the peers) do not depend on the epochs."""
+    if n_epochs == table_epochs or not row.get("epoch_seconds"):
+        return key, row
+    title = f"{row['title']}, {n_epochs} epochs"
+    return f"{key}-epochs{n_epochs}", {**row, "n_epochs": n_epochs, "title": title}
 
 
 def train_seconds(row: dict) -> float:
@@ -316,7 +320,7 @@ def markdown(payload: dict) -> str:
     lines = [
         "# CIFAR-10 linear probe",
         "",
-        machine_note(m, merged="runs" in payload),
+        machine_line(m, per_run="runs" in payload),
         f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
         f"whitening fitted on them, no labels); validation split: the last "
         f"{payload['n_validation']} (the same number of each class); test: "
@@ -406,21 +410,6 @@ def settings_table(rows: dict, labels) -> list[str]:
                 cells.append(f"{100 * val:.2f} / {100 * probe['mean']:.2f}")
             lines.append(f"| {name} | {entry['n_features']} | " + " | ".join(cells) + " |")
     return lines
-
-
-def machine_note(m: dict, merged: bool) -> str:
-    """The machine line; a merged table names threads, date and commit per run instead."""
-    threads = "" if merged else f", {m['torch_threads']} torch threads"
-    when = (
-        " Threads, date and commit of each run: below."
-        if merged
-        else (f" {m['date']}.{commit_note(m)}")
-    )
-    return (
-        f"Machine: {m['cpu']} ({m['cpu_cores']} cores{threads}), "
-        f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
-        f"torch {m['torch']}, sklearn {m['sklearn']};{when}"
-    )
 
 
 def runs_note(runs: list[dict]) -> list[str]:

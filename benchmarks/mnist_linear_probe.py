@@ -78,8 +78,8 @@ from _common import (
     DEFAULT_MNIST,
     RESULTS,
     args_record,
-    commit_note,
     machine,
+    machine_line,
     peak_rss_mb,
     timed,
     write_results,
@@ -454,9 +454,7 @@ def markdown(payload: dict) -> str:
     lines = [
         "# MNIST linear probe",
         "",
-        f"Machine: {m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads), "
-        f"device `{m['device']}`{' (' + m['gpu'] + ')' if 'gpu' in m else ''}; "
-        f"torch {m['torch']}, sklearn {m['sklearn']}; {m['date']}.{commit_note(m)}",
+        machine_line(m),
         f"GANs trained on the first {args.get('gan_train') or payload['n_train']} of the "
         f"{payload['n_train']} training images (epochs in the fits table); "
         f"test on {payload['n_test']}. SVM: sklearn's LinearSVC up to {LIBLINEAR_MAX_LABELS} "

@@ -50,6 +50,8 @@ def _run(tmp_path, name, rows, **args):
     records = {}
     for key, settings in rows.items():
         records[key] = {"title": key, "seed": 0, "settings": {}, "probe": {}}
+        if key.startswith("default"):  # a trained GAN: its epochs' times
+            records[key]["epoch_seconds"] = [1.0] * args.get("n_epochs", 1)
         for setting, (dims, mean) in settings.items():
             probe = {"mean": mean, "std": 0.0, "scores": [mean], "Cs": [0.01]}
             probe.update(validation=[{"0.01": mean}], seconds=1.0)
@@ -112,6 +114,10 @@ def test_merge_refuses_runs_of_another_protocol_or_the_same_row_twice(tmp_path):
     again = _run(tmp_path, "c", {"raw": {"-": (3072, 0.4)}})
     with pytest.raises(SystemExit, match="row raw is in two runs"):
         merge([first, again])
+    # a row that trains nothing does not depend on the epochs: still the same row
+    longer = _run(tmp_path, "d", {"raw": {"-": (3072, 0.4)}}, n_epochs=20)
+    with pytest.raises(SystemExit, match="row raw is in two runs"):
+        merge([first, longer])
 
 
 def test_merge_names_the_epochs_of_a_run_of_other_epochs_and_leaves_it_out_of_the_seeds(
