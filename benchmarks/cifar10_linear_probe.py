@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import time
 from pathlib import Path
 
@@ -216,6 +217,8 @@ def describe_choice(record: dict, first: str) -> None:
         record[key] = chosen[key]
 
 
+#: What a merged table keeps of each run.
+RUN_RECORD = ("machine", "seconds", "peak_rss_mb")
 #: What has to match for rows of several runs to stand in one table.
 PROTOCOL = ("n_pool", "n_validation", "n_test")
 PROTOCOL_ARGS = (
@@ -233,26 +236,20 @@ PROTOCOL_ARGS = (
 
 def merge(paths: list[Path]) -> dict:
     """One payload of the rows of several runs of one protocol, e.g. GAN rows probed in a
-    process of their own; each row keeps the run it came from (``"run"``)."""
+    process of their own; each row keeps the run it came from (``"run"``). A merged table
+    can be one of them: its runs and rows join as they stand (the first input's note stays
+    unless ``--note`` gives another)."""
     payloads = [json.loads(Path(path).read_text()) for path in paths]
     first = payloads[0]
     merged = {**first, "rows": {}, "runs": [], "complete": True}
     for path, payload in zip(paths, payloads, strict=True):
-        for key in PROTOCOL:
-            if payload[key] != first[key]:
-                raise SystemExit(f"{path}: {key} {payload[key]} differs from {first[key]}")
-        for key in PROTOCOL_ARGS:
-            if payload["args"].get(key) != first["args"].get(key):
-                raise SystemExit(
-                    f"{path}: --{key.replace('_', '-')} {payload['args'].get(key)} "
-                    f"differs from {first['args'].get(key)}"
-                )
-        if not payload.get("complete"):
-            raise SystemExit(f"{path}: the run did not finish")
-        run = {"file": Path(path).name, **{k: payload[k] for k in ("machine", "seconds")}}
-        merged["runs"].append({**run, "peak_rss_mb": payload["peak_rss_mb"]})
+        same_protocol(path, payload, first)
+        offset = len(merged["runs"])
+        merged["runs"] += payload.get("runs") or [
+            {"file": Path(path).name, **{k: payload[k] for k in RUN_RECORD}}
+        ]
         for key, row in payload["rows"].items():
-            row = {**row, "run": len(merged["runs"])}
+            row = {**row, "run": offset + row.get("run", 1)}
             key, row = epochs_named(
                 key, row, payload["args"]["n_epochs"], first["args"]["n_epochs"]
             )
@@ -270,11 +267,27 @@ def merge(paths: list[Path]) -> dict:
     return merged
 
 
+def same_protocol(path: Path, payload: dict, first: dict) -> None:
+    """Refuse a run of another protocol than the first's, or one that did not finish."""
+    for key in PROTOCOL:
+        if payload[key] != first[key]:
+            raise SystemExit(f"{path}: {key} {payload[key]} differs from {first[key]}")
+    for key in PROTOCOL_ARGS:
+        if payload["args"].get(key) != first["args"].get(key):
+            raise SystemExit(
+                f"{path}: --{key.replace('_', '-')} {payload['args'].get(key)} "
+                f"differs from {first['args'].get(key)}"
+            )
+    if not payload.get("complete"):
+        raise SystemExit(f"{path}: the run did not finish")
+
+
 def epochs_named(key: str, row: dict, n_epochs: int, table_epochs: int) -> tuple[str, dict]:
     """A merged row's key and row: a GAN trained for other epochs than the table's
-    names them in its key and title (and stays out of the seed summary: another setting);
-    rows that train nothing (raw, random D, the peers) do not depend on the epochs."""
-    if n_epochs == table_epochs or not row.get("epoch_seconds"):
+    names them in its key and title (its seeds are summarised apart: another setting);
+    rows that train nothing (raw, random D, the peers) do not depend on the epochs, and a
+    row of a merged table already names them."""
+    if n_epochs == table_epochs or "n_epochs" in row or not row.get("epoch_seconds"):
         return key, row
     title = f"{row['title']}, {n_epochs} epochs"
     return f"{key}-epochs{n_epochs}", {**row, "n_epochs": n_epochs, "title": title}
@@ -293,25 +306,29 @@ def _cell(result) -> str:
     return f"{100 * result['mean']:.2f}{spread}"
 
 
-def seed_summary(rows: dict, labels) -> dict | None:
-    """Mean ± std over the default's seeds of each column's mean (complete columns only)."""
-    seeds = [
-        row
-        for key, row in rows.items()
-        if key.startswith("default") and "probe" in row and "n_epochs" not in row
-    ]
-    if len(seeds) < 2:
-        return None
+def seed_summary(rows: dict, labels) -> dict:
+    """Per setting of the default (``default``, ``default-epochs20``: the key less its
+    seed) with two seeds or more: mean ± std over them of each complete column's mean."""
+    settings: dict[str, list[dict]] = {}
+    for key, row in rows.items():
+        if key.startswith("default-seed") and "probe" in row:
+            settings.setdefault(re.sub(r"-seed\d+", "", key), []).append(row)
     summary = {}
-    for n in labels:
-        means = [row["probe"][n]["mean"] for row in seeds if n in row["probe"]]
-        if len(means) == len(seeds):
-            summary[n] = {
-                "mean": float(np.mean(means)),
-                "std": float(np.std(means)),
-                "scores": means,
-            }
-    return {"n_seeds": len(seeds), "probe": summary}
+    for setting, seeds in settings.items():
+        if len(seeds) < 2:
+            continue
+        columns = {}
+        for n in labels:
+            means = [row["probe"][n]["mean"] for row in seeds if n in row["probe"]]
+            if len(means) == len(seeds):
+                columns[n] = {
+                    "mean": float(np.mean(means)),
+                    "std": float(np.std(means)),
+                    "scores": means,
+                }
+        epochs = f", {seeds[0]['n_epochs']} epochs" if "n_epochs" in seeds[0] else ""
+        summary[setting] = {"title": f"default{epochs}", "n_seeds": len(seeds), "probe": columns}
+    return summary
 
 
 def markdown(payload: dict) -> str:
@@ -360,10 +377,10 @@ def markdown(payload: dict) -> str:
             f"{train_seconds(row):.0f} | {row.get('transform_seconds', 0):.0f} | "
             f"{probe_seconds:.0f} | {chosen} |"
         )
-    if summary:
-        cells = [_cell(summary["probe"].get(n)) for n in labels]
+    for setting in summary.values():
+        cells = [_cell(setting["probe"].get(n)) for n in labels]
         lines.append(
-            f"| **default, mean ± std over {summary['n_seeds']} seeds** | | "
+            f"| **{setting['title']}, mean ± std over {setting['n_seeds']} seeds** | | "
             + " | ".join(f"**{c}**" for c in cells)
             + " | | | | |"
         )

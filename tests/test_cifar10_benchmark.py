@@ -120,7 +120,7 @@ def test_merge_refuses_runs_of_another_protocol_or_the_same_row_twice(tmp_path):
         merge([first, longer])
 
 
-def test_merge_names_the_epochs_of_a_run_of_other_epochs_and_leaves_it_out_of_the_seeds(
+def test_merge_names_the_epochs_of_a_run_of_other_epochs_and_summarises_its_seeds_apart(
     tmp_path,
 ):
     seeds = [
@@ -130,11 +130,38 @@ def test_merge_names_the_epochs_of_a_run_of_other_epochs_and_leaves_it_out_of_th
     longer = _run(tmp_path, "long", {"default-seed0": {"2/max": (8, 0.9)}}, n_epochs=20)
     merged = merge([*seeds, longer])
     assert list(merged["rows"]) == ["default-seed0", "default-seed1", "default-seed0-epochs20"]
-    assert merged["seed_summary"]["n_seeds"] == 2
-    assert merged["seed_summary"]["probe"]["100"]["mean"] == pytest.approx(0.6)
+    assert list(merged["seed_summary"]) == ["default"]  # one 20-epoch seed: no spread yet
+    assert merged["seed_summary"]["default"]["n_seeds"] == 2
+    assert merged["seed_summary"]["default"]["probe"]["100"]["mean"] == pytest.approx(0.6)
     text = markdown(merged)
     assert "| default-seed0, 20 epochs [run 3] | 8 | 90.00 |" in text
     assert "GAN fits: 1 epochs (unless a row names its own)" in text
+    longer1 = _run(tmp_path, "long1", {"default-seed1": {"2/max": (8, 0.8)}}, n_epochs=20)
+    summary = merge([*seeds, longer, longer1])["seed_summary"]["default-epochs20"]
+    assert summary["n_seeds"] == 2 and summary["probe"]["100"]["mean"] == pytest.approx(0.85)
+    assert "| **default, 20 epochs, mean ± std over 2 seeds** | | **85.00 ± 5.00** |" in (
+        markdown(merge([*seeds, longer, longer1]))
+    )
+
+
+def test_a_merged_table_merges_again_with_its_runs_rows_and_note_as_they_stand(tmp_path):
+    seeds = [
+        _run(tmp_path, f"s{seed}", {f"default-seed{seed}": {"2/max": (8, score)}})
+        for seed, score in ((0, 0.5), (1, 0.7))
+    ]
+    longer = _run(tmp_path, "long", {"default-seed0": {"2/max": (8, 0.9)}}, n_epochs=20)
+    table = tmp_path / "table.json"
+    table.write_text(json.dumps({**merge([*seeds, longer]), "note": "How it ran: alone."}))
+    longer1 = _run(tmp_path, "long1", {"default-seed1": {"2/max": (8, 0.8)}}, n_epochs=20)
+    again = merge([table, longer1])
+    assert again["rows"] == merge([*seeds, longer, longer1])["rows"]
+    assert [run["file"] for run in again["runs"]] == [
+        "s0.json", "s1.json", "long.json", "long1.json"
+    ]  # fmt: skip
+    assert again["note"] == "How it ran: alone." and "How it ran: alone." in markdown(again)
+    assert "| default-seed1, 20 epochs [run 4] | 8 | 80.00 |" in markdown(again)
+    with pytest.raises(SystemExit, match="row default-seed0-epochs20 is in two runs"):
+        merge([table, longer])
 
 
 def test_main_merges_runs_into_one_results_file_with_the_note(tmp_path):
