@@ -22,7 +22,7 @@ of their own (epochs, augmentation) are fixed per run and named in the results:
 Usage::
 
     python benchmarks/cifar10_linear_probe.py                        # every row, 3 seeds
-    python benchmarks/cifar10_linear_probe.py --n-epochs 1 --gan-train 2000 \\
+    python benchmarks/cifar10_linear_probe.py --n-epochs 1 \\
         --n-train 6000 --n-test 1000 --labels 6000 1000 --n-draws 2 \\
         --kmeans-centroids 64 --kmeans-patches 20000 --seeds 0 --out /tmp/quick  # smoke run
 """
@@ -57,6 +57,7 @@ from skgan import GANFeatureExtractor
 from skgan._device import resolve_device
 from skgan.datasets import load_cifar10
 from skgan.evaluation import LBFGSLinearSVC, holdout_probe
+from skgan.gans.dcgan import CONTRASTIVE_COLOUR_EPOCHS
 
 DEFAULT_CIFAR10 = ROOT.parent / "shared" / "data" / "cifar10"
 LABEL_COUNTS = (50000, 4000, 1000)
@@ -457,7 +458,12 @@ def parse(argv=None):
     parser.add_argument("--models", nargs="+", choices=list(ROWS), default=list(ROWS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="default rows")
     parser.add_argument("--seed", type=int, default=0, help="seed of the other rows and draws")
-    parser.add_argument("--n-epochs", type=int, default=GANFeatureExtractor().n_epochs)
+    parser.add_argument(
+        "--n-epochs",
+        type=int,
+        default=CONTRASTIVE_COLOUR_EPOCHS,
+        help="GAN rows' epochs (default: the default's n_epochs='auto' on colour images)",
+    )
     parser.add_argument("--n-train", type=int, default=50000)
     parser.add_argument("--validation", type=int, default=5000)
     parser.add_argument("--n-test", type=int, default=10000)

@@ -68,12 +68,12 @@ def pool_sizes(value, name: str) -> None:
         )
 
 
-def pool_size_or_auto(value, name: str) -> None:
-    """``"auto"``, or what :func:`pool_sizes` allows."""
+def or_auto(check: Callable, value, name: str) -> None:
+    """``"auto"``, or what ``check`` allows."""
     if isinstance(value, str):
         one_of({"auto"}, value, name)
         return
-    pool_sizes(value, name)
+    check(value, name)
 
 
 def pooling_form(allowed, value, name: str) -> None:
@@ -199,7 +199,7 @@ PARAMS = (
     Param("image_shape", None, "input", resume=True),  # checked against X
     Param("latent_dim", partial(integer, 1), "training", resume=True),
     Param("width", partial(integer, 1), "training", resume=True),
-    Param("n_epochs", partial(integer, 0), "training"),
+    Param("n_epochs", partial(or_auto, partial(integer, 0)), "training"),
     Param("batch_size", partial(integer, 1), "training", resume=True),
     Param("lr", learning_rate, "training", resume=True),
     Param("lr_schedule", partial(one_of, tuple(LR_SCHEDULES)), "training", resume=True),
@@ -241,7 +241,7 @@ PARAMS = (
     Param("inversion_lr", partial(finite_real, True), "readout"),
     Param("tap", partial(one_of, TAPS), "readout"),
     Param("pooling", partial(pooling_form, ("auto", *POOLINGS)), "readout"),
-    Param("pool_size", pool_size_or_auto, "readout"),
+    Param("pool_size", partial(or_auto, pool_sizes), "readout"),
     Param("layers", layers_form, "readout"),
     Param("transform_batch_size", partial(integer, 1), "runtime"),
     Param("subspace", subspace, "subspace"),

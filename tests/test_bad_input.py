@@ -67,6 +67,7 @@ CASES = [
     # parameters
     ("n_epochs negative", fit(n_epochs=-1), ValueError, "n_epochs == -1, must be >= 0"),
     ("n_epochs not an int", fit(n_epochs=1.5), TypeError, "n_epochs must be an instance of int"),
+    ("n_epochs another string", fit(n_epochs="10"), ValueError, "n_epochs must be one of"),
     ("batch_size zero", fit(batch_size=0), ValueError, "batch_size == 0, must be >= 1"),
     ("latent_dim zero", fit(latent_dim=0), ValueError, "latent_dim == 0, must be >= 1"),
     ("width not an int", fit(width=2.5), TypeError, "width must be an instance of int"),

@@ -18,8 +18,8 @@ from sklearn.svm import LinearSVC
 from skgan import GANFeatureExtractor
 from skgan._trainer import GANTrainer
 from skgan.gans import GANS
-from skgan.gans._spec import DEFAULT_LR
-from skgan.gans.dcgan import CONTRASTIVE_LR
+from skgan.gans._spec import DEFAULT_EPOCHS, DEFAULT_LR
+from skgan.gans.dcgan import CONTRASTIVE_COLOUR_EPOCHS, CONTRASTIVE_LR
 
 
 def test_fit_transform_shape_dtype_and_fitted_attributes(digits, fitted):
@@ -348,6 +348,38 @@ def test_auto_learning_rate_follows_the_discriminator_task(
     est = GANFeatureExtractor(**TINY, **params).fit(digits[0][:64])
     assert [g["lr"] for g in optimizer_groups] == [expected, expected]
     assert est.lr == "auto"  # the parameter itself is left as given
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "params, channels, expected",
+    [
+        ({}, 1, DEFAULT_EPOCHS),
+        ({}, 3, CONTRASTIVE_COLOUR_EPOCHS),  # the default task on colour images
+        ({"self_supervision": "none"}, 3, DEFAULT_EPOCHS),
+        ({"self_supervision": "rotation"}, 3, DEFAULT_EPOCHS),
+        ({"gan": "bigan"}, 3, DEFAULT_EPOCHS),
+    ],
+)
+def test_auto_epochs_follow_the_discriminator_task_and_the_channels(
+    monkeypatch, params, channels, expected
+):
+    seen = []
+
+    def stop(images, spec, settings, **kwargs):
+        seen.append(settings.n_epochs)
+        raise _Stop
+
+    monkeypatch.setattr("skgan._extractor.fit_gan", stop)
+    X = np.random.default_rng(0).integers(0, 256, (8, channels, 8, 8), dtype=np.uint8)
+    est = GANFeatureExtractor(**{**TINY, "n_epochs": "auto", **params})
+    with pytest.raises(_Stop):
+        est.fit(X)
+    assert seen == [expected] and est.n_epochs == "auto"
+    assert GANFeatureExtractor().n_epochs == "auto"
 
 
 def test_sample_checks_its_argument(fitted):
