@@ -95,18 +95,24 @@ def commit_note(info: dict) -> str:
     return f" Commit {info['commit']}." if info.get("commit") else ""
 
 
-def machine_line(m: dict, per_run: bool = False) -> str:
-    """A results file's machine line; ``per_run``: of a table merged from several runs,
-    whose threads, date and commit the per-run note names instead."""
-    threads = "" if per_run else f", {m['torch_threads']} torch threads"
+def cpu_name(m: dict) -> str:
+    """A machine's CPU and core count, e.g. ``AMD EPYC (2 cores)``."""
+    return f"{m['cpu']} ({m['cpu_cores']} cores)"
+
+
+def machine_line(m: dict, runs: list[dict] | None = None) -> str:
+    """A results file's machine line; ``runs``: those of a table merged from several runs,
+    whose threads, date and commit the per-run note names instead (every CPU they ran on
+    is named here: a merged table's times are comparable only within one)."""
     gpu = f" ({m['gpu']})" if "gpu" in m else ""
-    when = (
-        " Threads, date and commit of each run: below."
-        if per_run
-        else (f" {m['date']}.{commit_note(m)}")
-    )
+    if runs:
+        where = " and ".join(dict.fromkeys(cpu_name(run["machine"]) for run in runs))
+        when = " Threads, date and commit of each run: below."
+    else:
+        where = f"{m['cpu']} ({m['cpu_cores']} cores, {m['torch_threads']} torch threads)"
+        when = f" {m['date']}.{commit_note(m)}"
     return (
-        f"Machine: {m['cpu']} ({m['cpu_cores']} cores{threads}), device `{m['device']}`{gpu}; "
+        f"Machine: {where}, device `{m['device']}`{gpu}; "
         f"torch {m['torch']}, sklearn {m['sklearn']};{when}"
     )
 

@@ -43,6 +43,7 @@ from _common import (
     ROOT,
     args_record,
     commit_note,
+    cpu_name,
     machine,
     machine_line,
     peak_rss_mb,
@@ -338,7 +339,7 @@ def markdown(payload: dict) -> str:
     lines = [
         "# CIFAR-10 linear probe",
         "",
-        machine_line(m, per_run="runs" in payload),
+        machine_line(m, payload.get("runs")),
         f"Training pool: {payload['n_pool']} training images (GANs, k-means and "
         f"whitening fitted on them, no labels); validation split: the last "
         f"{payload['n_validation']} (the same number of each class); test: "
@@ -431,15 +432,20 @@ def settings_table(rows: dict, labels) -> list[str]:
 
 
 def runs_note(runs: list[dict]) -> list[str]:
-    """Where the rows of a merged table came from: each run's file, start, commit and time."""
+    """Where the rows of a merged table came from: each run's file, start, commit and time,
+    and its CPU where the runs ran on more than one."""
     if not runs:
         return []
+    several = len({cpu_name(run["machine"]) for run in runs}) > 1
     described = [
-        f"run {i}: `{run['file']}`, {run['machine']['date']},{commit_note(run['machine'])} "
+        f"run {i}: `{run['file']}`, {run['machine']['date']},"
+        + (f" {cpu_name(run['machine'])}," if several else "")
+        + f"{commit_note(run['machine'])} "
         f"{run['machine']['torch_threads']} torch thread(s), {run['seconds']:.0f} s"
         for i, run in enumerate(runs, 1)
     ]
-    return ["", "Rows merged from runs of this protocol on this machine: " + "; ".join(described)]
+    where = "these machines" if several else "this machine"
+    return ["", f"Rows merged from runs of this protocol on {where}: " + "; ".join(described)]
 
 
 def readout_note(args: dict) -> str:

@@ -43,9 +43,9 @@ def test_kmeans_features_are_triangle_activations_pooled_by_quadrant():
     assert torch.allclose(features.whitening_, features.whitening_.T, atol=1e-5)
 
 
-def _run(tmp_path, name, rows, **args):
+def _run(tmp_path, name, rows, cpu="x", **args):
     """A finished run's results file with the given rows (``{key: {setting: (dims, mean)}}``)."""
-    machine = {"cpu": "x", "cpu_cores": 2, "torch_threads": 1, "device": "cpu", "torch": "t"}
+    machine = {"cpu": cpu, "cpu_cores": 2, "torch_threads": 1, "device": "cpu", "torch": "t"}
     machine.update(sklearn="s", date=name, commit="abc")
     records = {}
     for key, settings in rows.items():
@@ -104,6 +104,26 @@ def test_merge_puts_the_rows_of_runs_of_one_protocol_in_one_table(tmp_path):
     machine_line = next(line for line in text.splitlines() if line.startswith("Machine:"))
     assert "torch threads" not in machine_line and "Commit" not in machine_line
     assert "of each run: below" in machine_line
+
+
+def test_a_merged_table_names_every_cpu_its_runs_ran_on(tmp_path):
+    # regression: runs on another VM were listed as if on the first run's machine
+    first = _run(tmp_path, "a", {"raw": {"-": (3072, 0.4)}}, cpu="Xeon")
+    second = _run(tmp_path, "b", {"kmeans": {"-": (64, 0.6)}}, cpu="EPYC")
+    lines = markdown(merge([first, second])).splitlines()
+    header = next(line for line in lines if line.startswith("Machine:"))
+    assert header.startswith("Machine: Xeon (2 cores) and EPYC (2 cores), device")
+    note = next(line for line in lines if line.startswith("Rows merged"))
+    assert "on these machines: run 1: `a.json`, a, Xeon (2 cores), Commit abc." in note
+    assert "run 2: `b.json`, b, EPYC (2 cores), Commit abc." in note
+    # one machine: named once in the header, not per run
+    third = _run(tmp_path, "c", {"raw": {"-": (3072, 0.4)}}, cpu="Xeon")
+    fourth = _run(tmp_path, "d", {"kmeans": {"-": (64, 0.6)}}, cpu="Xeon")
+    text = markdown(merge([third, fourth]))
+    assert (
+        "Machine: Xeon (2 cores), device" in text
+        and "on this machine: run 1: `c.json`, c, Commit" in text
+    )
 
 
 def test_merge_refuses_runs_of_another_protocol_or_the_same_row_twice(tmp_path):
